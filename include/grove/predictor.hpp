@@ -1,0 +1,149 @@
+#pragma once
+/// @file
+/// grove::predictor: the public entry point for predictions.
+
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "grove/detail/parallel.hpp"
+#include "grove/error.hpp"
+#include "grove/ir/objective.hpp"
+#include "grove/ir/reference.hpp"
+#include "grove/model.hpp"
+#include "grove/rows.hpp"
+
+namespace grove {
+
+/// What predict() writes per row.
+enum class output {
+  value,   ///< what XGBoost's predict() returns (probabilities, class index, ...)
+  margin,  ///< raw scores, XGBoost's output_margin=True
+  leaf,    ///< leaf node id reached in each tree, XGBoost's pred_leaf=True
+};
+
+struct predict_options {
+  output kind = output::value;
+  /// Values equal to this are missing (NaN is always missing), as XGBoost's `missing`.
+  float missing = std::numeric_limits<float>::quiet_NaN();
+  /// Boosting rounds [iteration_begin, iteration_end) are used; iteration_end = 0 means all.
+  std::size_t iteration_begin = 0;
+  std::size_t iteration_end = 0;
+  /// Worker threads; 0 chooses (one thread for small batches, at most the core count).
+  std::size_t threads = 0;
+};
+
+/**
+ * Predicts with a model. Immutable after construction: predict() is const and safe to call
+ * from many threads at once.
+ * @code
+ *   grove::predictor p(grove::load("model.json"));
+ *   std::vector<float> out(p.output_size(n));
+ *   p.predict(grove::rows(X, n, p.num_feature()), out.data(), out.size());
+ * @endcode
+ */
+class predictor {
+ public:
+  explicit predictor(model m) : model_(std::move(m)) {}
+
+  const grove::model& get_model() const noexcept { return model_; }
+  std::size_t num_feature() const noexcept { return model_.num_feature(); }
+
+  /// Values written per row for these options.
+  std::size_t output_width(const predict_options& options = {}) const {
+    const ir::forest& f = model_.forest();
+    switch (options.kind) {
+      case output::margin: return static_cast<std::size_t>(f.num_output);
+      case output::value: return ir::value_width(f.obj, static_cast<std::size_t>(f.num_output));
+      case output::leaf: return trees_for(options).size();
+    }
+    return 0;
+  }
+
+  std::size_t output_size(std::size_t num_rows, const predict_options& options = {}) const {
+    return num_rows * output_width(options);
+  }
+
+  /// Writes output_size(x.num_rows, options) floats to out, row after row.
+  void predict(const rows& x, float* out, std::size_t out_size,
+               const predict_options& options = {}) const {
+    const ir::forest& f = model_.forest();
+    const ir::tree_range trees = trees_for(options);
+    const std::size_t width = output_width(options);
+    check_shapes(x, out, out_size, width);
+    const auto num_output = static_cast<std::size_t>(f.num_output);
+    const float missing = options.missing;
+    const output kind = options.kind;
+    auto run = [&](std::size_t begin, std::size_t end) {
+      float margin[max_stack_outputs];
+      std::vector<float> wide;  // only for models with more outputs than fit on the stack
+      float* m = margin;
+      if (num_output > max_stack_outputs) {
+        wide.resize(num_output);
+        m = wide.data();
+      }
+      for (std::size_t r = begin; r < end; ++r) {
+        float* o = out + r * width;
+        if (kind == output::leaf) {
+          ir::reference_leaf(f, x.row(r), missing, trees, o);
+          continue;
+        }
+        ir::reference_margin(f, x.row(r), missing, trees, m);
+        if (kind == output::margin)
+          std::copy(m, m + num_output, o);
+        else
+          ir::transform_row(f.obj, m, num_output, o);
+      }
+    };
+    detail::parallel_for(x.num_rows, thread_count(options, x.num_rows), 256, run);
+  }
+
+  /// Convenience form that allocates and returns the output.
+  std::vector<float> predict(const rows& x, const predict_options& options = {}) const {
+    std::vector<float> out(output_size(x.num_rows, options));
+    predict(x, out.data(), out.size(), options);
+    return out;
+  }
+
+ private:
+  static constexpr std::size_t max_stack_outputs = 64;
+
+  ir::tree_range trees_for(const predict_options& options) const {
+    return ir::rounds_to_trees(model_.forest(), options.iteration_begin, options.iteration_end);
+  }
+
+  void check_shapes(const rows& x, const float* out, std::size_t out_size,
+                    std::size_t width) const {
+    if (x.num_rows > 0 && x.data == nullptr)
+      throw error(error_code::invalid_argument, "rows", "data is null");
+    if (x.num_cols < num_feature())
+      throw error(error_code::shape, "rows",
+                  "rows have " + std::to_string(x.num_cols) + " columns but the model needs " +
+                      std::to_string(num_feature()));
+    if (x.stride < x.num_cols)
+      throw error(error_code::shape, "rows",
+                  "stride " + std::to_string(x.stride) + " is smaller than the column count " +
+                      std::to_string(x.num_cols));
+    const std::size_t needed = x.num_rows * width;
+    if (width != 0 && needed / width != x.num_rows)
+      throw error(error_code::shape, "output", "the output size overflows");
+    if (out_size < needed)
+      throw error(error_code::shape, "output",
+                  "buffer holds " + std::to_string(out_size) + " values, " +
+                      std::to_string(needed) + " are needed");
+    if (needed > 0 && out == nullptr)
+      throw error(error_code::invalid_argument, "output", "buffer is null");
+  }
+
+  static std::size_t thread_count(const predict_options& options, std::size_t num_rows) {
+    const std::size_t cores = detail::hardware_threads();
+    if (options.threads != 0) return std::min(options.threads, cores);
+    return num_rows < 1024 ? 1 : cores;
+  }
+
+  grove::model model_;
+};
+
+}  // namespace grove

@@ -1,0 +1,174 @@
+// grove-predict: predicts with an XGBoost model on rows read from a CSV or LIBSVM file.
+//
+//   grove-predict MODEL DATA [--output margin|value|leaf] [--missing V] [--iteration-range B:E]
+//                 [--threads N] [--objective NAME] [--base-score B] [--num-class K]
+//                 [--format csv|libsvm]
+//
+// Prints one line per row, values separated by commas, each float in the shortest form that
+// reads back to the same float32. Errors go to stderr and the exit status is non-zero.
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <grove/grove.hpp>
+#include <grove/io/rows_text.hpp>
+
+namespace {
+
+const char* const usage =
+    "usage: grove-predict MODEL DATA [--output margin|value|leaf] [--missing V]\n"
+    "                     [--iteration-range B:E] [--threads N] [--objective NAME]\n"
+    "                     [--base-score B] [--num-class K] [--format csv|libsvm]\n"
+    "\n"
+    "MODEL  an XGBoost model: save_model JSON or UBJSON, or dump_model JSON (a dump needs\n"
+    "       --objective and --base-score, and --num-class for multi-class models)\n"
+    "DATA   rows as CSV (no header; empty, nan or NaN is missing) or LIBSVM; '-' reads stdin\n";
+
+struct arguments {
+  std::string model_path, data_path, format;
+  grove::predict_options predict;
+  grove::load_options load;
+};
+
+[[noreturn]] void bad_usage(const std::string& message) {
+  throw grove::error(grove::error_code::invalid_argument, "arguments", message);
+}
+
+unsigned long long parse_count(const std::string& flag, const std::string& text) {
+  char* end = nullptr;
+  const unsigned long long n = std::strtoull(text.c_str(), &end, 10);
+  if (text.empty() || text[0] == '-' || end != text.c_str() + text.size())
+    bad_usage(flag + " expects a non-negative integer, got '" + text + "'");
+  return n;
+}
+
+float parse_float(const std::string& flag, const std::string& text) {
+  char* end = nullptr;
+  const float v = std::strtof(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size())
+    bad_usage(flag + " expects a number, got '" + text + "'");
+  return v;
+}
+
+arguments parse_arguments(int argc, char** argv) {
+  arguments a;
+  std::vector<std::string> positional;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) bad_usage(arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--output") {
+      const std::string v = value();
+      if (v == "margin") a.predict.kind = grove::output::margin;
+      else if (v == "value") a.predict.kind = grove::output::value;
+      else if (v == "leaf") a.predict.kind = grove::output::leaf;
+      else bad_usage("--output must be margin, value or leaf, got '" + v + "'");
+    } else if (arg == "--missing") {
+      a.predict.missing = parse_float(arg, value());
+    } else if (arg == "--iteration-range") {
+      const std::string v = value();
+      const std::size_t colon = v.find(':');
+      if (colon == std::string::npos) bad_usage("--iteration-range expects B:E, got '" + v + "'");
+      a.predict.iteration_begin = parse_count(arg, v.substr(0, colon));
+      a.predict.iteration_end = parse_count(arg, v.substr(colon + 1));
+    } else if (arg == "--threads") {
+      a.predict.threads = parse_count(arg, value());
+    } else if (arg == "--objective") {
+      a.load.objective = value();
+    } else if (arg == "--base-score") {
+      a.load.base_score = parse_float(arg, value());
+    } else if (arg == "--num-class") {
+      a.load.num_class = static_cast<std::int64_t>(parse_count(arg, value()));
+    } else if (arg == "--format") {
+      a.format = value();
+      if (a.format != "csv" && a.format != "libsvm")
+        bad_usage("--format must be csv or libsvm, got '" + a.format + "'");
+    } else if (arg == "-h" || arg == "--help") {
+      std::cout << usage;
+      std::exit(0);
+    } else if (arg.size() > 1 && arg[0] == '-' && arg[1] == '-') {
+      bad_usage("unknown option " + arg);
+    } else {
+      positional.push_back(arg);
+    }
+  }
+  if (positional.size() != 2) bad_usage("expected MODEL and DATA");
+  a.model_path = positional[0];
+  a.data_path = positional[1];
+  return a;
+}
+
+/// LIBSVM when the first non-empty line has an index:value pair.
+std::string guess_format(const std::string& first_line) {
+  return first_line.find(':') != std::string::npos ? "libsvm" : "csv";
+}
+
+grove::io::dense_rows read_rows(std::istream& in, const std::string& source, std::string format,
+                                std::size_t num_feature) {
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (format.empty()) format = guess_format(text.substr(0, text.find('\n')));
+  std::istringstream stream(text);
+  if (format == "libsvm") return grove::io::read_libsvm(stream, source, num_feature);
+  return grove::io::read_csv(stream, source);
+}
+
+void print_rows(const std::vector<float>& out, std::size_t num_rows, std::size_t width) {
+  std::string line;
+  char buffer[64];
+  for (std::size_t r = 0; r < num_rows; ++r) {
+    line.clear();
+    for (std::size_t k = 0; k < width; ++k) {
+      if (k) line.push_back(',');
+      const float v = out[r * width + k];
+      const auto result = std::to_chars(buffer, buffer + sizeof buffer, v);
+      line.append(buffer, result.ptr);
+    }
+    line.push_back('\n');
+    std::fwrite(line.data(), 1, line.size(), stdout);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    if (argc < 2) {
+      std::cerr << usage;
+      return 2;
+    }
+    const arguments a = parse_arguments(argc, argv);
+    const grove::predictor predictor(grove::load(a.model_path, a.load));
+    grove::io::dense_rows data;
+    if (a.data_path == "-") {
+      data = read_rows(std::cin, "<stdin>", a.format, predictor.num_feature());
+    } else {
+      std::ifstream in(a.data_path, std::ios::binary);
+      if (!in) throw grove::error(grove::error_code::io, a.data_path, "cannot open the file");
+      data = read_rows(in, a.data_path, a.format, predictor.num_feature());
+    }
+    if (data.num_rows > 0 && data.num_cols < predictor.num_feature())
+      throw grove::error(grove::error_code::shape, a.data_path,
+                         "rows have " + std::to_string(data.num_cols) +
+                             " columns but the model needs " +
+                             std::to_string(predictor.num_feature()));
+    const grove::rows x(data.values.data(), data.num_rows, data.num_cols);
+    const std::vector<float> out = predictor.predict(x, a.predict);
+    print_rows(out, data.num_rows, predictor.output_width(a.predict));
+    return 0;
+  } catch (const grove::error& e) {
+    std::cerr << "grove-predict: " << e.what() << "\n";
+    return e.code() == grove::error_code::invalid_argument ? 2 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << "grove-predict: " << e.what() << "\n";
+    return 1;
+  }
+}
