@@ -11,14 +11,29 @@
 /// This header must NOT include or depend on any grove header: it is the independent
 /// reference.
 ///
-/// Link with `-lxgboost` (CMake: `find_package(xgboost CONFIG REQUIRED)` and
-/// `target_link_libraries(t PRIVATE xgboost::xgboost)`).
+/// Link with `-lxgboost`; no other flags or defines are needed.
 ///
 /// Every C API call is checked; a non-zero return throws `std::runtime_error` whose
 /// message names the call and carries `XGBGetLastError()`.
 ///
 /// Thread safety: follow XGBoost's rules. Prediction on one booster from several threads
 /// is fine; training / set_param are not.
+///
+/// XGBoost 1.7.4 C API facts this wrapper relies on (checked with a trial program):
+///  - Prediction "type": 0 value, 1 margin, 2 contrib, 3 approx contrib, 4 interaction,
+///    5 approx interaction, 6 leaf (see pred_type).
+///  - In-place prediction (XGBoosterPredictFromDense) supports only value and margin,
+///    requires "missing" and "cache_id" in its config, and ignores "training"; its thread
+///    count is the booster's `nthread` param (there is no per-call nthread).
+///  - Leaf prediction requires iteration_begin == 0 ("use model slicing instead").
+///  - XGBoost's JSON reader accepts `NaN`, `Infinity`, `-Infinity` as numbers.
+///  - Infinite feature values: XGDMatrixCreateFromDense rejects them, in-place prediction
+///    accepts them. NaN is always missing, whatever `missing` is.
+///  - The categorical nodes of the JSON dump list the categories that go to the RIGHT
+///    child, and "yes" names that right child (numeric nodes: "yes" = left, x < cond).
+///  - find_package(xgboost) gives target xgboost::xgboost, but Debian's config file also
+///    checks for /usr/bin/xgboost (package `xgboost`) and fails when it is missing, so
+///    the library is located with find_path + find_library instead.
 
 #include <xgboost/c_api.h>
 
@@ -30,6 +45,7 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -306,13 +322,16 @@ class booster {
   booster& set_param(const std::string& name, const char* value) {
     return set_param(name, std::string(value));
   }
-  booster& set_param(const std::string& name, int value) {
-    return set_param(name, std::to_string(value));
-  }
-  booster& set_param(const std::string& name, double value) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", value);
-    return set_param(name, std::string(buf));
+  /// Numbers: integers (and bool, as 0/1) in decimal, floating point with %.17g.
+  template <class T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
+  booster& set_param(const std::string& name, T value) {
+    if constexpr (std::is_integral_v<T>) {
+      return set_param(name, std::to_string(value));
+    } else {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.17g", static_cast<double>(value));
+      return set_param(name, std::string(buf));
+    }
   }
 
   /// `rounds` boosting iterations on `dtrain` (XGBoosterUpdateOneIter), continuing from
@@ -383,8 +402,14 @@ class booster {
   /// `nthread` > 0 calls set_param("nthread", nthread) first: in-place prediction has no
   /// per-call thread setting, it uses the booster's `nthread`. The setting persists.
   ///
-  /// DART: this path and predict_dmatrix can differ by ~1 ulp in margins (different
-  /// summation order of the weighted trees). predict_dmatrix is the reference for margins.
+  /// DART: margins of this path and predict_dmatrix differ by a few float ulps whenever
+  /// the margin-space base_score is non-zero (reg:squarederror, multi:softprob, ...; not
+  /// binary:logistic with base_score 0.5). Measured on XGBoost 1.7.4, in float32:
+  ///   predict_dmatrix: m = base; for each tree t in model order: m += w[t] * leaf[t]
+  ///   predict_dense:   m = base; for each tree t: m += ((base + leaf[t]) - base) * w[t]
+  /// (the in-place path predicts each tree with base added, then subtracts it again).
+  /// predict_dmatrix is the reference for DART margins. gbtree: both paths are identical
+  /// (m = base; m += leaf[t], in tree order).
   prediction predict_dense(const float* X, std::size_t n_rows, std::size_t n_cols,
                            float missing = std::numeric_limits<float>::quiet_NaN(),
                            pred_type type = pred_type::value, int iteration_begin = 0,
@@ -414,8 +439,11 @@ class booster {
   }
 
   /// Prediction through a DMatrix (XGBoosterPredictFromDMatrix). This is XGBoost's main
-  /// path (what Python's Booster.predict(DMatrix) uses) and the reference for DART margins.
-  /// Threads come from the booster's `nthread` param.
+  /// path (what Python's Booster.predict(DMatrix) uses) and the reference for DART margins
+  /// (see predict_dense). Threads come from the booster's `nthread` param. Predicting on
+  /// the training matrix uses XGBoost's prediction cache; results were bit-identical to a
+  /// fresh dmatrix of the same data in all trials. `training` = true applies DART dropout
+  /// (only for custom-objective style use; never the reference).
   prediction predict_dmatrix(const dmatrix& d, pred_type type = pred_type::value,
                              int iteration_begin = 0, int iteration_end = 0,
                              bool strict_shape = false, bool training = false) const {
@@ -538,7 +566,9 @@ enum class task_kind {
   multiclass,  ///< y in {0 .. K-1} (multi:softprob / multi:softmax with num_class = K)
   ranking,     ///< relevance 0..4 with query groups (rank:pairwise / ndcg / map)
   survival,    ///< times with right censoring: y (Cox sign convention) + bounds (AFT)
-  count,       ///< y in {0 .. 20}, many zeros possible (count:poisson, reg:tweedie)
+  count,       ///< y in {0 .. 20} (count:poisson, reg:tweedie). XGBoost 1.7 starts from
+               ///< base_score 0.5: with Poisson's max_delta_step = 0.7 the first trees are
+               ///< single leaves unless base_score is set near mean(y).
   positive,    ///< y > 0 continuous (reg:gamma, reg:tweedie, reg:squaredlogerror)
 };
 
@@ -665,7 +695,7 @@ inline dataset make_dataset(std::uint64_t seed, std::size_t rows, std::size_t co
     if (c.column < 0 || static_cast<std::size_t>(c.column) >= cols || c.cardinality < 1) {
       throw std::runtime_error("make_dataset: bad categorical column spec");
     }
-    cardinality[c.column] = c.cardinality;
+    cardinality[static_cast<std::size_t>(c.column)] = c.cardinality;
   }
 
   rng r(seed);
@@ -717,7 +747,7 @@ inline dataset make_dataset(std::uint64_t seed, std::size_t rows, std::size_t co
         int best = 0;
         double best_v = -1e300;
         for (int k = 0; k < n_scores; ++k) {
-          const double v = scores[k](x) + 0.5 * label_rng.normal();
+          const double v = scores[static_cast<std::size_t>(k)](x) + 0.5 * label_rng.normal();
           if (v > best_v) { best_v = v; best = k; }
         }
         y = best;

@@ -1,0 +1,57 @@
+#pragma once
+// Reading the committed fixtures: rows, XGBoost's predictions and the cases in meta.json.
+
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <grove/io/rows_text.hpp>
+
+namespace grove_test {
+
+using dense_rows_t = grove::io::dense_rows;
+
+inline std::string fixtures_dir() { return GROVE_FIXTURES_DIR; }
+inline std::string shared_models_dir() { return GROVE_SHARED_MODELS_DIR; }
+
+inline grove::io::dense_rows read_csv_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  return grove::io::read_csv(in, path);
+}
+
+inline nlohmann::json read_json_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  return nlohmann::json::parse(in);
+}
+
+/// Number of float entries whose bits differ (NaN payloads compared as bits too).
+inline std::size_t count_bit_mismatches(const std::vector<float>& a, const std::vector<float>& b) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i)
+    n += std::memcmp(&a[i], &b[i], sizeof(float)) != 0;
+  return n + (a.size() > b.size() ? a.size() - b.size() : b.size() - a.size());
+}
+
+/// Entries where |a - b| > rel * |b| (NaN must match NaN).
+inline std::size_t count_relative_mismatches(const std::vector<float>& a,
+                                             const std::vector<float>& b, double rel) {
+  std::size_t n = a.size() == b.size() ? 0 : 1;
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    if (std::isnan(a[i]) || std::isnan(b[i])) {
+      n += std::isnan(a[i]) != std::isnan(b[i]);
+      continue;
+    }
+    const double d = std::abs(static_cast<double>(a[i]) - static_cast<double>(b[i]));
+    n += d > rel * std::abs(static_cast<double>(b[i]));
+  }
+  return n;
+}
+
+}  // namespace grove_test

@@ -1,0 +1,139 @@
+// grove against XGBoost's own predictions: the committed 1.7.4 fixtures (tests/fixtures, made by
+// generate.py) and the models saved by XGBoost 3.5 in ../shared/models.
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <grove/grove.hpp>
+
+#include "support/fixture.hpp"
+
+namespace fs = std::filesystem;
+using grove_test::count_bit_mismatches;
+using grove_test::count_relative_mismatches;
+
+namespace {
+
+std::vector<fs::path> fixture_dirs() {
+  std::vector<fs::path> dirs;
+  for (const auto& entry : fs::directory_iterator(grove_test::fixtures_dir()))
+    if (entry.is_directory() && fs::exists(entry.path() / "meta.json")) dirs.push_back(entry.path());
+  std::sort(dirs.begin(), dirs.end());
+  return dirs;
+}
+
+grove::output output_kind(const std::string& name) {
+  if (name == "margin") return grove::output::margin;
+  if (name == "leaf") return grove::output::leaf;
+  return grove::output::value;
+}
+
+/// Load options for a fixture's dump.json: what the dump itself does not carry.
+grove::load_options dump_options(const nlohmann::json& meta) {
+  grove::load_options o;
+  o.objective = meta["dump_objective"].get<std::string>();
+  o.base_score = meta["dump_base_score"].get<float>();
+  o.num_feature = meta["num_feature"].get<std::int64_t>();
+  if (o.objective.rfind("multi:", 0) == 0) o.num_class = meta["num_output"].get<std::int64_t>();
+  return o;
+}
+
+/// A dump cannot express DART weights, parallel trees per round, or several outputs per round
+/// other than multi-class; those fixtures are compared through model.json / model.ubj only.
+bool dump_applies(const nlohmann::json& meta, const nlohmann::json& c) {
+  const auto& params = meta["params"];
+  const bool parallel = params.contains("num_parallel_tree") && params["num_parallel_tree"] != 1;
+  const bool multi_target =
+      meta["num_output"] != 1 && meta["dump_objective"].get<std::string>().rfind("multi:", 0) != 0;
+  return meta["booster"] != "dart" && !parallel && !multi_target && c["iteration_begin"] == 0 &&
+         c["iteration_end"] == 0;
+}
+
+void check_case(const grove::predictor& p, const grove_test::dense_rows_t& x,
+                const nlohmann::json& c, const fs::path& dir) {
+  grove::predict_options o;
+  o.kind = output_kind(c["output"].get<std::string>());
+  o.iteration_begin = c["iteration_begin"].get<std::size_t>();
+  o.iteration_end = c["iteration_end"].get<std::size_t>();
+  if (!c["missing"].is_null()) o.missing = c["missing"].get<float>();
+  const auto expected = grove_test::read_csv_file((dir / c["file"].get<std::string>()).string());
+  REQUIRE(p.output_width(o) == expected.num_cols);
+  const grove::rows rows(x.values.data(), x.num_rows, x.num_cols);
+  for (std::size_t threads : {1, 2}) {
+    o.threads = threads;
+    INFO("threads " << threads);
+    const std::vector<float> got = p.predict(rows, o);
+    if (o.kind == grove::output::value)
+      CHECK(count_relative_mismatches(got, expected.values, 1e-6) == 0);
+    else
+      CHECK(count_bit_mismatches(got, expected.values) == 0);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("save_model JSON and UBJSON fixtures match XGBoost 1.7.4", "[fixtures]") {
+  const auto dirs = fixture_dirs();
+  REQUIRE(dirs.size() >= 30);
+  for (const fs::path& dir : dirs) {
+    const auto meta = grove_test::read_json_file((dir / "meta.json").string());
+    const auto x = grove_test::read_csv_file((dir / "X.csv").string());
+    for (const char* file : {"model.json", "model.ubj"}) {
+      INFO((dir / file).string());
+      const grove::predictor p(grove::load((dir / file).string()));
+      CHECK(p.num_feature() == meta["num_feature"].get<std::size_t>());
+      CHECK(p.get_model().num_trees() == meta["num_trees"].get<std::size_t>());
+      for (const auto& c : meta["cases"]) {
+        INFO(c["file"].get<std::string>());
+        check_case(p, x, c, dir);
+      }
+    }
+  }
+}
+
+TEST_CASE("dump_model JSON fixtures match XGBoost 1.7.4", "[fixtures][dump]") {
+  std::size_t compared = 0;
+  for (const fs::path& dir : fixture_dirs()) {
+    const auto meta = grove_test::read_json_file((dir / "meta.json").string());
+    const auto x = grove_test::read_csv_file((dir / "X.csv").string());
+    INFO((dir / "dump.json").string());
+    const grove::predictor p(grove::load((dir / "dump.json").string(), dump_options(meta)));
+    for (const auto& c : meta["cases"]) {
+      if (!dump_applies(meta, c)) continue;
+      INFO(c["file"].get<std::string>());
+      check_case(p, x, c, dir);
+      ++compared;
+    }
+  }
+  CHECK(compared >= 60);
+}
+
+TEST_CASE("models saved by XGBoost 3.5 give its margins bit for bit", "[fixtures][xgboost3]") {
+  const fs::path root = fs::path(grove_test::shared_models_dir()) / "xgboost-3.5";
+  if (!fs::exists(root)) {
+    WARN("no " << root << ": skipped");
+    return;
+  }
+  std::size_t models = 0;
+  for (const auto& entry : fs::directory_iterator(root)) {
+    if (!entry.is_directory()) continue;
+    const fs::path dir = entry.path();
+    const auto x = grove_test::read_csv_file((dir / "X.csv").string());
+    const auto expected = grove_test::read_csv_file((dir / "margin.csv").string());
+    for (const char* file : {"model.json", "model.ubj"}) {
+      INFO((dir / file).string());
+      const grove::predictor p(grove::load((dir / file).string()));
+      grove::predict_options o;
+      o.kind = grove::output::margin;
+      REQUIRE(p.output_width(o) == expected.num_cols);
+      const auto got = p.predict(grove::rows(x.values.data(), x.num_rows, x.num_cols), o);
+      CHECK(count_bit_mismatches(got, expected.values) == 0);
+    }
+    ++models;
+  }
+  CHECK(models >= 4);
+}

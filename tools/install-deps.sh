@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs, with apt-get, the Debian packages grove needs that are missing.
+#   tools/install-deps.sh            what building grove-predict and the examples needs
+#   tools/install-deps.sh --tests    also what the test suite needs
+#   tools/install-deps.sh --bench    also what the benchmarks need
+set -euo pipefail
+
+packages=(cmake make g++ libxsimd-dev nlohmann-json3-dev)
+for arg in "$@"; do
+  case "$arg" in
+    --tests) packages+=(catch2 libxgboost-dev qemu-user) ;;
+    --bench) packages+=(libbenchmark-dev libxgboost-dev) ;;
+    *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps.sh: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get install -y --no-install-recommends "${missing[@]}" ||
+  { $sudo apt-get update && $sudo apt-get install -y --no-install-recommends "${missing[@]}"; }
