@@ -1,0 +1,14 @@
+// Loads the model given on the command line and prints the first row's prediction.
+#include <cstdio>
+#include <vector>
+
+#include <grove/grove.hpp>
+
+int main(int argc, char** argv) {
+  if (argc != 2) return 2;
+  const grove::predictor p(grove::load(argv[1]));
+  const std::vector<float> x(p.num_feature(), 0.0f);
+  const std::vector<float> y = p.predict(grove::rows(x.data(), 1, x.size()));
+  std::printf("%.9g\n", y[0]);
+  return 0;
+}
