@@ -5,10 +5,12 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "grove/detail/parallel.hpp"
+#include "grove/engine.hpp"
 #include "grove/error.hpp"
 #include "grove/ir/objective.hpp"
 #include "grove/ir/reference.hpp"
@@ -46,7 +48,12 @@ struct predict_options {
  */
 class predictor {
  public:
-  explicit predictor(model m) : model_(std::move(m)) {}
+  explicit predictor(model m, const engine_options& options = {})
+      : model_(std::move(m)),
+        engine_(std::make_shared<const engine>(model_.forest(), options)) {}
+
+  /// The compiled fast path (ISA, group depth, sharing rate).
+  const grove::engine& get_engine() const noexcept { return *engine_; }
 
   const grove::model& get_model() const noexcept { return model_; }
   std::size_t num_feature() const noexcept { return model_.num_feature(); }
@@ -76,25 +83,30 @@ class predictor {
     const auto num_output = static_cast<std::size_t>(f.num_output);
     const float missing = options.missing;
     const output kind = options.kind;
+    const engine& e = *engine_;
     auto run = [&](std::size_t begin, std::size_t end) {
-      float margin[max_stack_outputs];
+      // Engine blocks of up to 64 rows; value output goes through a stack buffer of margins.
+      constexpr std::size_t block = 64;
+      float margin[block * max_stack_outputs];
       std::vector<float> wide;  // only for models with more outputs than fit on the stack
       float* m = margin;
-      if (num_output > max_stack_outputs) {
-        wide.resize(num_output);
+      if (kind == output::value && num_output > max_stack_outputs) {
+        wide.resize(block * num_output);
         m = wide.data();
       }
-      for (std::size_t r = begin; r < end; ++r) {
-        float* o = out + r * width;
+      for (std::size_t r0 = begin; r0 < end; r0 += block) {
+        const std::size_t n = std::min(block, end - r0);
+        const rows part(x.row(r0), n, x.num_cols, x.stride);
+        float* o = out + r0 * width;
         if (kind == output::leaf) {
-          ir::reference_leaf(f, x.row(r), missing, trees, o);
-          continue;
+          e.leaves(part, missing, trees, o);
+        } else if (kind == output::margin) {
+          e.margins(part, missing, trees, o);
+        } else {
+          e.margins(part, missing, trees, m);
+          for (std::size_t r = 0; r < n; ++r)
+            ir::transform_row(f.obj, m + r * num_output, num_output, o + r * width);
         }
-        ir::reference_margin(f, x.row(r), missing, trees, m);
-        if (kind == output::margin)
-          std::copy(m, m + num_output, o);
-        else
-          ir::transform_row(f.obj, m, num_output, o);
       }
     };
     detail::parallel_for(x.num_rows, thread_count(options, x.num_rows), 256, run);
@@ -144,6 +156,7 @@ class predictor {
   }
 
   grove::model model_;
+  std::shared_ptr<const engine> engine_;  // immutable, shared by copies and threads
 };
 
 }  // namespace grove

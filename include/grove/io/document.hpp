@@ -28,8 +28,11 @@ inline encoding sniff_encoding(const char* data, std::size_t size) noexcept {
   while (i < size && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r')) ++i;
   if (i + 1 < size && data[i] == '{') {
     const char next = data[i + 1];
-    // UBJSON key lengths are integers: i, U, I, l, L markers. A '}' is an empty object either way.
-    if (next == 'i' || next == 'U' || next == 'I' || next == 'l' || next == 'L')
+    // UBJSON key lengths are integers: i, U, I, l, L markers; '#' (count) and '$' (type) start
+    // the optional container header other writers (nlohmann's to_ubjson) emit. A '}' is an
+    // empty object either way.
+    if (next == 'i' || next == 'U' || next == 'I' || next == 'l' || next == 'L' || next == '#' ||
+        next == '$')
       return encoding::ubjson;
   }
   if (i + 1 < size && data[i] == '[' && (data[i + 1] == '$' || data[i + 1] == '#'))
@@ -50,18 +53,20 @@ class bounded_dom_builder {
       : dom_(root), input_size_(input_size), max_depth_(max_depth), null_is_nan_(null_is_nan) {}
 
   bool null() {
+    if (!count()) return false;
     if (null_is_nan_) return dom_.number_float(std::nan(""), empty_);
     return dom_.null();
   }
-  bool boolean(bool v) { return dom_.boolean(v); }
-  bool number_integer(json::number_integer_t v) { return dom_.number_integer(v); }
-  bool number_unsigned(json::number_unsigned_t v) { return dom_.number_unsigned(v); }
+  bool boolean(bool v) { return count() && dom_.boolean(v); }
+  bool number_integer(json::number_integer_t v) { return count() && dom_.number_integer(v); }
+  bool number_unsigned(json::number_unsigned_t v) { return count() && dom_.number_unsigned(v); }
   bool number_float(json::number_float_t v, const std::string& text) {
+    if (!count()) return false;
     if (!text.empty()) v = static_cast<double>(std::strtof(text.c_str(), nullptr));
     return dom_.number_float(v, text);
   }
-  bool string(std::string& v) { return dom_.string(v); }
-  bool binary(json::binary_t& v) { return dom_.binary(v); }
+  bool string(std::string& v) { return count() && dom_.string(v); }
+  bool binary(json::binary_t& v) { return count() && dom_.binary(v); }
   bool start_object(std::size_t len) { return enter(len) && dom_.start_object(len); }
   bool key(std::string& k) { return dom_.key(k); }
   bool end_object() {
@@ -84,7 +89,19 @@ class bounded_dom_builder {
   std::size_t position() const noexcept { return position_; }
 
  private:
+  /// UBJSON typed arrays of null / true / false ("[$Z#L n") take no bytes per element, so the
+  /// per-container check below cannot bound them when they are nested; counting every value
+  /// keeps the document within one value per input byte, as any real document is.
+  bool count() {
+    if (++values_ > input_size_) {
+      failure_ = "more values than the input has bytes (a typed array of empty elements?)";
+      return false;
+    }
+    return true;
+  }
+
   bool enter(std::size_t declared) {
+    if (!count()) return false;
     if (++depth_ > max_depth_) {
       failure_ = "nesting deeper than " + std::to_string(max_depth_) + " levels";
       return false;
@@ -103,13 +120,16 @@ class bounded_dom_builder {
   std::size_t max_depth_;
   bool null_is_nan_;
   std::size_t depth_ = 0;
+  std::size_t values_ = 0;
   std::string failure_;
   std::size_t position_ = 0;
   const std::string empty_;
 };
 
 /// Rewrites XGBoost's bare NaN / Infinity / -Infinity tokens (outside strings) into valid JSON:
-/// NaN -> null (read back as NaN), Infinity -> 1e999 (parsed to float infinity).
+/// NaN -> null (read back as NaN), Infinity -> 1e308. nlohmann refuses numbers that overflow a
+/// double (1e999 is a parse error), but 1e308 is a finite double that overflows float32, so the
+/// float32 parse in bounded_dom_builder::number_float turns it into infinity.
 inline std::string rewrite_non_finite_tokens(const char* data, std::size_t size) {
   std::string out;
   out.reserve(size + size / 64);
@@ -132,14 +152,14 @@ inline std::string rewrite_non_finite_tokens(const char* data, std::size_t size)
       out += "null";
       i += 2;
     } else if (c == 'I' && size - i >= 8 && std::string(data + i, 8) == "Infinity") {
-      out += "1e999";
+      out += "1e308";
       i += 7;
     } else if (c == 'n' && size - i >= 3 && data[i + 1] == 'a' && data[i + 2] == 'n' &&
                (size - i == 3 || data[i + 3] != 'm')) {
       out += "null";  // dump_model prints non-finite values as nan / inf
       i += 2;
     } else if (c == 'i' && size - i >= 3 && data[i + 1] == 'n' && data[i + 2] == 'f') {
-      out += "1e999";
+      out += "1e308";
       i += 2;
     } else {
       out.push_back(c);

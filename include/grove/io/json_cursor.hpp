@@ -127,9 +127,12 @@ class json_cursor {
       } else {
         at(i).fail(std::string("expected an integer, got ") + type_name(e));
       }
+      // A well-typed value out of range (a child past the last node, a negative feature, a
+      // tree_info class past num_class) is an inconsistent model, not a malformed document.
       if (n < lo || n > hi)
         at(i).fail("value " + std::to_string(n) + " is outside [" + std::to_string(lo) + ", " +
-                   std::to_string(hi) + "]");
+                       std::to_string(hi) + "]",
+                   error_code::invalid_model);
       out.push_back(static_cast<int_t>(n));
     }
     return out;

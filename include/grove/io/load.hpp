@@ -3,8 +3,10 @@
 /// Loading a forest from a file or a memory buffer; the format is chosen from the content.
 
 #include <cstddef>
+#include <filesystem>
 #include <fstream>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "grove/error.hpp"
@@ -18,6 +20,11 @@ namespace grove::io {
 
 /// Reads a whole file into memory.
 inline std::vector<char> read_file(const std::string& path) {
+  // A directory opens like a file on POSIX and then reports a nonsense size (an allocation of
+  // ~2^63 bytes): refuse it by name.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw error(error_code::io, path, "is a directory, not a model file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw error(error_code::io, path, "cannot open the file");
   in.seekg(0, std::ios::end);

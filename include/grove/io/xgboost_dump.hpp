@@ -49,8 +49,10 @@ inline std::int32_t dump_feature_index(const json_cursor& split, std::int64_t ma
 }
 
 /// One nested dump tree into the IR's arrays (node ids kept as XGBoost numbered them).
+/// `total_nodes` counts the node slots of the trees read so far (for limits.max_total_nodes).
 inline ir::tree read_dump_tree(const json_cursor& root, std::int64_t num_output,
-                               const ir::limits& lim, std::int64_t& max_feature) {
+                               const ir::limits& lim, std::int64_t& max_feature,
+                               std::int64_t& total_nodes) {
   // First pass: collect every node object with its id, iteratively (dumps can be deep).
   std::vector<json_cursor> pending{root};
   std::vector<std::pair<std::int64_t, json_cursor>> nodes;
@@ -73,6 +75,17 @@ inline ir::tree read_dump_tree(const json_cursor& root, std::int64_t num_output,
       for (std::size_t k = 0; k < children.size(); ++k) pending.push_back(children.at(k));
     }
   }
+  // The arrays span every id up to the largest, and ids need not be dense, so a few bytes can
+  // claim millions of nodes: count the slots against the forest's limit before allocating
+  // (the builder's own check comes only after every tree has been read).
+  total_nodes += max_id + 1;
+  if (total_nodes > lim.max_total_nodes)
+    root.fail("the trees so far have " + std::to_string(total_nodes) +
+                  " node ids, more than the limit of " + std::to_string(lim.max_total_nodes),
+              error_code::limit);
+  // XGBoost's root is node 0; a dump without one would predict with an undefined root.
+  if (root["nodeid"].as_integer() != 0)
+    root["nodeid"].fail("the root of a tree must be node 0", error_code::invalid_model);
   const auto n = static_cast<std::size_t>(max_id + 1);
   ir::tree t;
   std::int64_t leaf_size = 1;
@@ -90,7 +103,9 @@ inline ir::tree read_dump_tree(const json_cursor& root, std::int64_t num_output,
   std::vector<std::vector<float>> leaves(n);
 
   for (auto& [id, c] : nodes) {
-    if (defined[id]) c["nodeid"].fail("node id " + std::to_string(id) + " appears twice");
+    if (defined[id])
+      c["nodeid"].fail("node id " + std::to_string(id) + " appears twice",
+                       error_code::invalid_model);
     defined[id] = 1;
     if (c.has("cover")) t.cover[id] = c["cover"].as_float(); else has_cover = false;
     if (c.has("leaf")) {
@@ -182,9 +197,10 @@ inline ir::forest read_xgboost_dump(const json& document, const std::string& sou
   std::vector<ir::tree> trees;
   std::int64_t max_feature = -1;
   std::int64_t leaf_size = 1;
+  std::int64_t total_nodes = 0;
   for (std::size_t i = 0; i < root.size(); ++i) {
     trees.push_back(detail::read_dump_tree(root.at(i), std::max<std::int64_t>(num_class, 64),
-                                           options.limits, max_feature));
+                                           options.limits, max_feature, total_nodes));
     leaf_size = std::max<std::int64_t>(leaf_size, trees.back().leaf_size);
   }
   std::int64_t num_feature = options.num_feature > 0 ? options.num_feature : max_feature + 1;

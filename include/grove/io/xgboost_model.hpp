@@ -63,15 +63,18 @@ inline ir::tree read_tree(const json_cursor& c, const model_shape& shape, const 
     leaf_size = param["size_leaf_vector"].as_integer();
     if (leaf_size < 0 || leaf_size > shape.num_output)
       param["size_leaf_vector"].fail("leaf vector size " + std::to_string(leaf_size) +
-                                     " is outside [0, " + std::to_string(shape.num_output) + "]");
+                                         " is outside [0, " + std::to_string(shape.num_output) +
+                                         "]",
+                                     error_code::invalid_model);
     if (leaf_size == 0) leaf_size = 1;  // XGBoost 1.x writes 0 for ordinary trees
   }
   const auto n = static_cast<std::size_t>(num_nodes);
   auto sized = [&](const json_cursor& a) -> const json_cursor& {
     a.expect_array();
     if (a.size() != n)
-      a.fail("has " + std::to_string(a.size()) + " entries, expected num_nodes = " +
-             std::to_string(n));
+      a.fail(
+          "has " + std::to_string(a.size()) + " entries, expected num_nodes = " + std::to_string(n),
+          error_code::invalid_model);
     return a;
   };
 
@@ -104,11 +107,13 @@ inline ir::tree read_tree(const json_cursor& c, const model_shape& shape, const 
           separate ? static_cast<std::size_t>(t.right[node]) : node;
       const std::size_t first = row * static_cast<std::size_t>(leaf_size);
       if (t.right[node] < 0 && separate)
-        c["right_children"].at(node).fail("leaf has no row in leaf_weights");
+        c["right_children"].at(node).fail("leaf has no row in leaf_weights",
+                                          error_code::invalid_model);
       if (first + leaf_size > weights.size())
         store.fail("leaf of node " + std::to_string(node) + " needs entries up to " +
-                   std::to_string(first + leaf_size) + ", array has " +
-                   std::to_string(weights.size()));
+                       std::to_string(first + leaf_size) + ", array has " +
+                       std::to_string(weights.size()),
+                   error_code::invalid_model);
       for (std::int64_t k = 0; k < leaf_size; ++k)
         t.leaf_value[node * leaf_size + k] = weights[first + k];
     }
@@ -124,14 +129,26 @@ inline ir::tree read_tree(const json_cursor& c, const model_shape& shape, const 
     const auto sizes = c["categories_sizes"].as_int_array<std::int64_t>(0, INT64_MAX);
     const auto codes = c["categories"].as_int_array<std::int32_t>(0, lim.max_category);
     if (segments.size() != nodes.size() || sizes.size() != nodes.size())
-      c["categories_nodes"].fail("categories_nodes, categories_segments and categories_sizes "
-                                 "differ in length");
+      c["categories_nodes"].fail(
+          "categories_nodes, categories_segments and categories_sizes differ in length",
+          error_code::invalid_model);
     std::vector<std::int64_t> owner(n, -1);
+    // XGBoost writes disjoint segments, so their sizes add up to at most the array length.
+    // Checking that bounds the copies below by the input: overlapping segments would let a
+    // small file make every node copy the same long list.
+    std::int64_t total = 0;
     for (std::size_t k = 0; k < nodes.size(); ++k) {
-      if (owner[nodes[k]] != -1) c["categories_nodes"].at(k).fail("node listed twice");
+      if (owner[nodes[k]] != -1)
+        c["categories_nodes"].at(k).fail("node listed twice", error_code::invalid_model);
       if (segments[k] > static_cast<std::int64_t>(codes.size()) ||
           sizes[k] > static_cast<std::int64_t>(codes.size()) - segments[k])
-        c["categories_segments"].at(k).fail("segment runs past the categories array");
+        c["categories_segments"].at(k).fail("segment runs past the categories array",
+                                            error_code::invalid_model);
+      total += sizes[k];
+      if (total > static_cast<std::int64_t>(codes.size()))
+        c["categories_sizes"].fail("sizes add up to more than the " + std::to_string(codes.size()) +
+                                       " entries of the categories array (segments overlap)",
+                                   error_code::invalid_model);
       owner[nodes[k]] = static_cast<std::int64_t>(k);
     }
     t.category_begin.assign(n + 1, 0);
@@ -140,8 +157,9 @@ inline ir::tree read_tree(const json_cursor& c, const model_shape& shape, const 
       if (t.categorical[node] && t.left[node] != -1 && k >= 0) {
         for (std::int64_t i = 0; i < sizes[k]; ++i) t.categories.push_back(codes[segments[k] + i]);
       } else if (t.categorical[node] && t.left[node] != -1) {
-        c["categories_nodes"].fail("categorical split at node " + std::to_string(node) +
-                                   " has no category list");
+        c["categories_nodes"].fail(
+            "categorical split at node " + std::to_string(node) + " has no category list",
+            error_code::invalid_model);
       }
       t.category_begin[node + 1] = static_cast<std::uint32_t>(t.categories.size());
     }
@@ -223,20 +241,35 @@ inline ir::forest read_xgboost_model(const json& document, const std::string& so
   const std::int64_t declared_trees = model_param["num_trees"].as_integer();
   if (declared_trees != static_cast<std::int64_t>(num_trees))
     model_param["num_trees"].fail("declares " + std::to_string(declared_trees) +
-                                  " trees but the trees array has " + std::to_string(num_trees));
+                                      " trees but the trees array has " + std::to_string(num_trees),
+                                  error_code::invalid_model);
   const json_cursor tree_info = model["tree_info"];
   if (tree_info.size() != num_trees)
     tree_info.fail("has " + std::to_string(tree_info.size()) + " entries for " +
-                   std::to_string(num_trees) + " trees");
+                       std::to_string(num_trees) + " trees",
+                   error_code::invalid_model);
   const auto outputs = tree_info.as_int_array<std::int32_t>(0, num_output - 1);
   if (!weights.empty() && weights.size() != num_trees)
     model.fail("weight_drop has " + std::to_string(weights.size()) + " entries for " +
-               std::to_string(num_trees) + " trees");
+                   std::to_string(num_trees) + " trees",
+               error_code::invalid_model);
 
   ir::forest_builder builder(num_feature, num_output, std::move(obj), options.limits);
-  builder.set_base_score(detail::parse_base_score(param["base_score"]));
-  if (model_param.has("num_parallel_tree"))
-    builder.set_num_parallel_tree(model_param["num_parallel_tree"].as_integer());
+  // The builder names only the setting; rethrow with the JSON path of the value.
+  try {
+    builder.set_base_score(detail::parse_base_score(param["base_score"]));
+  } catch (const error& e) {
+    if (e.where() != "base_score") throw;
+    param["base_score"].fail(e.message(), e.code());
+  }
+  if (model_param.has("num_parallel_tree")) {
+    try {
+      builder.set_num_parallel_tree(model_param["num_parallel_tree"].as_integer());
+    } catch (const error& e) {
+      if (e.where() != "num_parallel_tree") throw;
+      model_param["num_parallel_tree"].fail(e.message(), e.code());
+    }
+  }
   if (model.has("iteration_indptr"))
     builder.set_round_begin(model["iteration_indptr"].as_int_array<std::size_t>(0, num_trees));
   {

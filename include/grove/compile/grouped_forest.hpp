@@ -1,0 +1,298 @@
+#pragma once
+/// @file
+/// The grouped forest: every tree of an ir::forest cut into groups of D levels (D = 3 or 4), each
+/// group padded to the complete shape so one shared lookup table maps a comparison bitmask to an
+/// exit, laid out in flat 64-byte aligned arrays for the kernels. See docs/design.md.
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
+#include <new>
+#include <numeric>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "grove/error.hpp"
+#include "grove/ir/forest.hpp"
+#include "grove/ir/reference.hpp"
+
+namespace grove::compile {
+
+/// Minimal 64-byte aligned allocator for the kernel arrays.
+template <class T>
+struct aligned_allocator {
+  using value_type = T;
+  aligned_allocator() noexcept = default;
+  template <class U>
+  aligned_allocator(const aligned_allocator<U>&) noexcept {}
+  T* allocate(std::size_t n) {
+    if (n > std::numeric_limits<std::size_t>::max() / sizeof(T)) throw std::bad_alloc();
+    return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{64}));
+  }
+  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, std::align_val_t{64}); }
+  template <class U>
+  bool operator==(const aligned_allocator<U>&) const noexcept { return true; }
+  template <class U>
+  bool operator!=(const aligned_allocator<U>&) const noexcept { return false; }
+};
+template <class T>
+using aligned_vector = std::vector<T, aligned_allocator<T>>;
+
+/// Feature slots kept in vector registers by the AVX-512 kernel (two zmm, two-source permute).
+inline constexpr int resident_slots = 32;
+
+/// vfixupimmps tables: NaN (quiet or signalling) becomes -inf (default left) or +inf (default
+/// right); every other class passes through unchanged (response 1 = source).
+inline constexpr std::int32_t fixup_nan_to_minus_inf = 0x11111144;
+inline constexpr std::int32_t fixup_nan_to_plus_inf = 0x11111155;
+
+/**
+ * Group g of a depth-D grouped forest has W = 2^D lanes: lanes 0 .. W-2 are the split nodes of a
+ * complete binary tree in breadth-first order (children of lane i are 2i+1 and 2i+2), lane W-1 is
+ * spare. Bit i of the group's mask is "goes right at lane i". Exits 0 .. W-1 are the positions
+ * below the last level, left to right. Exit (g, e) leads to group next[g*W+e] and carries
+ * ref[g*W+e] = leaf node id + 1, or 0 when the exit is not a leaf. Group 0 is the sink: all its
+ * exits lead back to it with ref 0, so a walk can run a fixed number of steps and OR the refs.
+ */
+struct grouped_forest {
+  int depth = 3;  ///< D
+  int lanes = 8;  ///< W = 2^D (also the number of exits)
+  int num_slots = 1;    ///< feature slots in use (after reordering)
+  int slot_stride = 32; ///< floats per row in the slot buffer (>= resident_slots, multiple of 16)
+  std::vector<std::int32_t> slot_feature;  ///< slot -> input column; -1 is the constant 0
+
+  std::size_t num_groups = 0;
+  aligned_vector<std::int32_t> slot;   ///< [group][lane] feature slot
+  aligned_vector<float> threshold;     ///< [group][lane] `x < t` goes left
+  aligned_vector<std::int32_t> fixup;  ///< [group][lane] vfixupimmps table (NaN -> -inf / +inf)
+  aligned_vector<float> nan_value;     ///< [group][lane] what NaN becomes: -inf (default left) or +inf
+  aligned_vector<std::int32_t> next;   ///< [group][exit] next group
+  aligned_vector<std::int32_t> ref;    ///< [group][exit] leaf node id + 1, or 0
+  std::vector<std::uint8_t> gathers;   ///< per group: 1 when a lane's slot is not register resident
+
+  // Per tree.
+  std::vector<std::int32_t> root;       ///< root group; 0 (the sink) for scalar-path trees
+  std::vector<std::int32_t> steps;      ///< group steps to reach every leaf (0 for scalar-path)
+  std::vector<std::int32_t> fallback;   ///< index into fallback_trees, or -1
+  std::vector<std::int32_t> output;     ///< output the tree adds to (vector leaves: 0)
+  std::vector<std::int32_t> leaf_size;  ///< 1, or num_output for vector-leaf trees
+  std::vector<std::size_t> value_base;  ///< node n's weighted leaf starts at value[value_base + n*leaf_size]
+  std::vector<float> value;             ///< leaf values times the tree weight, rounded to float32
+  std::vector<ir::tree> fallback_trees; ///< trees walked by the scalar reference rule
+
+  std::int32_t num_feature = 0;
+  std::int32_t num_output = 1;
+  std::vector<float> base_margin;
+  double sharing_rate = 1.0;  ///< weighted fraction of group evaluations served from registers
+  int max_steps = 0;
+
+  std::uint8_t lut[128] = {};  ///< 7-bit mask of a D = 3 complete tree -> exit 0..7
+
+  std::size_t num_trees() const noexcept { return root.size(); }
+};
+
+namespace detail {
+
+/// Exit reached through a complete depth-3 tree given "goes right" bits in breadth-first order.
+inline std::uint8_t exit_of_mask3(unsigned mask) noexcept {
+  unsigned n = 0;
+  for (int level = 0; level < 3; ++level) n = 2 * n + 1 + ((mask >> n) & 1u);
+  return static_cast<std::uint8_t>(n - 7);
+}
+
+/// True when the kernels' NaN mapping cannot express a node: default left with threshold -inf
+/// (then only NaN goes left, and NaN -> -inf would be indistinguishable from a real -inf).
+inline bool needs_scalar_path(const ir::tree& t) {
+  std::vector<std::int32_t> stack{0};
+  while (!stack.empty()) {
+    const std::int32_t node = stack.back();
+    stack.pop_back();
+    if (t.is_leaf(node)) continue;
+    if (t.is_categorical(node)) return true;
+    if (t.default_left[node] && t.threshold[node] == -std::numeric_limits<float>::infinity())
+      return true;
+    stack.push_back(t.left[node]);
+    stack.push_back(t.right[node]);
+  }
+  return false;
+}
+
+struct pending_group {
+  std::size_t tree;
+  std::int32_t node;   ///< split node at the group's root
+  std::int32_t group;  ///< group index assigned
+  int level;           ///< group level within its tree (0 = root group)
+  double reach;        ///< estimated fraction of rows that evaluate this group
+};
+
+}  // namespace detail
+
+/**
+ * Compiles a forest into groups of `depth` levels (3 or 4). Feature slots are ordered by how
+ * many group evaluations use them (weighted by cover when the model has it), so the most used
+ * features are register resident on AVX-512.
+ */
+inline grouped_forest build_grouped_forest(const ir::forest& f, int depth) {
+  if (depth != 3 && depth != 4)
+    throw error(error_code::invalid_argument, "group_depth",
+                "must be 3 or 4, got " + std::to_string(depth));
+  grouped_forest g;
+  g.depth = depth;
+  g.lanes = 1 << depth;
+  const int W = g.lanes;
+  const int N = W - 1;
+  g.num_feature = f.num_feature;
+  g.num_output = f.num_output;
+  g.base_margin = f.base_margin;
+  for (unsigned m = 0; m < 128; ++m) g.lut[m] = detail::exit_of_mask3(m);
+
+  const std::size_t T = f.num_trees();
+  g.root.assign(T, 0);
+  g.steps.assign(T, 0);
+  g.fallback.assign(T, -1);
+  g.output.assign(T, 0);
+  g.leaf_size.assign(T, 1);
+  g.value_base.assign(T, 0);
+
+  // Weighted leaf values: rounded to float32 exactly as the reference does at predict time.
+  for (std::size_t i = 0; i < T; ++i) {
+    const ir::tree& t = f.trees[i];
+    g.output[i] = f.tree_output[i];
+    g.leaf_size[i] = t.leaf_size;
+    g.value_base[i] = g.value.size();
+    const float w = f.tree_weight[i];
+    for (float v : t.leaf_value) g.value.push_back(ir::detail::rounded_product(v, w));
+  }
+
+  // Pass 1: cut trees into groups (original feature ids in `slot` for now).
+  std::vector<std::int32_t> lane_feature;  // [group][lane] original feature or -1
+  std::vector<double> group_reach;
+  auto new_group = [&]() {
+    const std::size_t id = g.num_groups++;
+    g.threshold.resize(g.num_groups * W, std::numeric_limits<float>::infinity());
+    g.nan_value.resize(g.num_groups * W, std::numeric_limits<float>::infinity());
+    g.fixup.resize(g.num_groups * W, fixup_nan_to_plus_inf);
+    g.next.resize(g.num_groups * W, 0);
+    g.ref.resize(g.num_groups * W, 0);
+    lane_feature.resize(g.num_groups * W, -1);
+    group_reach.push_back(0.0);
+    return static_cast<std::int32_t>(id);
+  };
+  new_group();  // group 0: the sink
+
+  std::vector<detail::pending_group> queue;
+  for (std::size_t i = 0; i < T; ++i) {
+    const ir::tree& t = f.trees[i];
+    if (detail::needs_scalar_path(t)) {
+      g.fallback[i] = static_cast<std::int32_t>(g.fallback_trees.size());
+      g.fallback_trees.push_back(t);
+      continue;
+    }
+    const std::int32_t root = new_group();
+    g.root[i] = root;
+    queue.push_back({i, 0, root, 0, 1.0});
+    // Process this tree's groups breadth first (queue holds only this tree's groups).
+    for (std::size_t q = 0; q < queue.size(); ++q) {
+      const detail::pending_group pg = queue[q];
+      g.steps[i] = std::max(g.steps[i], pg.level + 1);
+      group_reach[pg.group] = pg.reach;
+      const double root_cover =
+          t.cover.empty() ? 0.0 : static_cast<double>(t.cover[static_cast<std::size_t>(pg.node)]);
+      // fill(pos, node, level): node sits at complete-tree position pos (level = its depth).
+      struct item {
+        int pos;
+        std::int32_t node;
+        int level;
+      };
+      std::vector<item> stack{{0, pg.node, 0}};
+      while (!stack.empty()) {
+        const item it = stack.back();
+        stack.pop_back();
+        const std::size_t base = static_cast<std::size_t>(pg.group) * W;
+        if (it.level == depth) {
+          const std::size_t e = base + static_cast<std::size_t>(it.pos - N);
+          if (t.is_leaf(it.node)) {
+            g.ref[e] = it.node + 1;
+            g.next[e] = 0;
+          } else {
+            double reach = pg.reach / static_cast<double>(1 << depth);
+            if (root_cover > 0.0) reach = pg.reach * t.cover[it.node] / root_cover;
+            const std::int32_t child = new_group();
+            g.next[base + static_cast<std::size_t>(it.pos - N)] = child;
+            queue.push_back({i, it.node, child, pg.level + 1, reach});
+          }
+          continue;
+        }
+        if (t.is_leaf(it.node)) {
+          // Padding: the lane keeps its default (slot 0, threshold +inf); every exit below it
+          // carries this leaf, so the padding tests' outcomes never matter.
+          const int first = ((it.pos + 1) << (depth - it.level)) - 1 - N;
+          const int count = 1 << (depth - it.level);
+          for (int k = 0; k < count; ++k) {
+            g.ref[base + static_cast<std::size_t>(first + k)] = it.node + 1;
+            g.next[base + static_cast<std::size_t>(first + k)] = 0;
+          }
+          continue;
+        }
+        const std::size_t lane = base + static_cast<std::size_t>(it.pos);
+        lane_feature[lane] = t.feature[it.node];
+        g.threshold[lane] = t.threshold[it.node];
+        const bool dl = t.default_left[it.node] != 0;
+        g.nan_value[lane] = dl ? -std::numeric_limits<float>::infinity()
+                               : std::numeric_limits<float>::infinity();
+        g.fixup[lane] = dl ? fixup_nan_to_minus_inf : fixup_nan_to_plus_inf;
+        stack.push_back({2 * it.pos + 1, t.left[it.node], it.level + 1});
+        stack.push_back({2 * it.pos + 2, t.right[it.node], it.level + 1});
+      }
+    }
+    queue.clear();
+    g.max_steps = std::max(g.max_steps, g.steps[i]);
+  }
+
+  // Pass 2: order features by weighted use; the most used become slots 0, 1, ...
+  std::vector<double> use(static_cast<std::size_t>(std::max(f.num_feature, 1)), 0.0);
+  for (std::size_t gr = 1; gr < g.num_groups; ++gr)
+    for (int l = 0; l < N; ++l) {
+      const std::int32_t feat = lane_feature[gr * W + static_cast<std::size_t>(l)];
+      if (feat >= 0) use[static_cast<std::size_t>(feat)] += group_reach[gr];
+    }
+  std::vector<std::int32_t> order;
+  for (std::int32_t k = 0; k < f.num_feature; ++k)
+    if (use[static_cast<std::size_t>(k)] > 0.0) order.push_back(k);
+  std::stable_sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
+    return use[static_cast<std::size_t>(a)] > use[static_cast<std::size_t>(b)];
+  });
+  std::vector<std::int32_t> slot_of(static_cast<std::size_t>(std::max(f.num_feature, 1)), 0);
+  for (std::size_t s = 0; s < order.size(); ++s)
+    slot_of[static_cast<std::size_t>(order[s])] = static_cast<std::int32_t>(s);
+  g.slot_feature = order;
+  if (g.slot_feature.empty()) g.slot_feature.push_back(-1);  // slot 0 = constant 0
+  g.num_slots = static_cast<int>(g.slot_feature.size());
+  g.slot_stride = std::max(resident_slots, (g.num_slots + 15) / 16 * 16);
+
+  g.slot.assign(g.num_groups * W, 0);
+  g.gathers.assign(g.num_groups, 0);
+  double total = 0.0, resident = 0.0;
+  for (std::size_t gr = 0; gr < g.num_groups; ++gr) {
+    bool all_resident = true;
+    for (int l = 0; l < N; ++l) {
+      const std::int32_t feat = lane_feature[gr * W + static_cast<std::size_t>(l)];
+      const std::int32_t s = feat >= 0 ? slot_of[static_cast<std::size_t>(feat)] : 0;
+      g.slot[gr * W + static_cast<std::size_t>(l)] = s;
+      all_resident = all_resident && s < resident_slots;
+    }
+    g.gathers[gr] = all_resident ? 0 : 1;
+    if (gr > 0) {
+      total += group_reach[gr];
+      if (all_resident) resident += group_reach[gr];
+    }
+  }
+  g.sharing_rate = total > 0.0 ? resident / total : 1.0;
+  return g;
+}
+
+}  // namespace grove::compile

@@ -1,0 +1,316 @@
+#pragma once
+/// @file
+/// grove::engine: the fast path of the predictor. Compiles an ir::forest into a grouped forest
+/// once, picks a kernel (scalar, AVX2, AVX-512) once, and then computes margins or leaf ids for
+/// blocks of rows with exactly the reference predictor's results, bit for bit.
+///
+/// Static dispatch (default): the kernels the including translation unit's flags enable are
+/// compiled in (-mavx2, -mavx512f -mavx512vl -mavx512bw -mavx512dq, -march=native), and the best
+/// one the CPU has is used. Runtime dispatch (opt-in): define GROVE_RUNTIME_DISPATCH and link the
+/// per-ISA units that cmake/grove_dispatch.cmake builds (it also defines
+/// GROVE_DISPATCH_AVX2 / GROVE_DISPATCH_AVX512 for the units it built).
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "grove/compile/grouped_forest.hpp"
+#include "grove/error.hpp"
+#include "grove/ir/forest.hpp"
+#include "grove/ir/reference.hpp"
+#include "grove/kernels/walk.hpp"
+#include "grove/rows.hpp"
+
+#if !defined(GROVE_RUNTIME_DISPATCH)
+#if defined(__AVX512F__) && defined(__AVX512VL__) && defined(__AVX512BW__) && \
+    defined(__AVX512DQ__)
+#include "grove/kernels/avx512.hpp"
+#define GROVE_ENGINE_AVX512 1
+#endif
+#if defined(__AVX2__)
+#include "grove/kernels/avx2.hpp"
+#define GROVE_ENGINE_AVX2 1
+#endif
+#else
+namespace grove::kernels {
+#if defined(GROVE_DISPATCH_AVX512)
+kernel_set dispatch_avx512() noexcept;  // defined in the AVX-512 unit of grove_dispatch.cmake
+#define GROVE_ENGINE_AVX512 1
+#endif
+#if defined(GROVE_DISPATCH_AVX2)
+kernel_set dispatch_avx2() noexcept;  // defined in the AVX2 unit of grove_dispatch.cmake
+#define GROVE_ENGINE_AVX2 1
+#endif
+}  // namespace grove::kernels
+#endif
+
+namespace grove {
+
+/// Instruction set of the engine's kernels.
+enum class isa_kind {
+  automatic,  ///< the best one compiled in that the CPU supports (or GROVE_ISA)
+  scalar,
+  avx2,
+  avx512,
+};
+
+inline const char* to_string(isa_kind k) noexcept {
+  switch (k) {
+    case isa_kind::automatic: return "auto";
+    case isa_kind::scalar: return "scalar";
+    case isa_kind::avx2: return "avx2";
+    case isa_kind::avx512: return "avx512";
+  }
+  return "unknown";
+}
+
+/// Parses "auto", "scalar", "avx2" or "avx512"; anything else is an invalid_argument error.
+inline isa_kind isa_from_string(const std::string& name, const std::string& where = "isa") {
+  for (isa_kind k : {isa_kind::automatic, isa_kind::scalar, isa_kind::avx2, isa_kind::avx512})
+    if (name == to_string(k)) return k;
+  throw error(error_code::invalid_argument, where,
+              "unknown instruction set '" + name + "' (expected auto, scalar, avx2 or avx512)");
+}
+
+/// True when this CPU can run the kernels of `k`.
+inline bool cpu_supports(isa_kind k) noexcept {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  switch (k) {
+    case isa_kind::automatic:
+    case isa_kind::scalar: return true;
+    case isa_kind::avx2: return __builtin_cpu_supports("avx2");
+    case isa_kind::avx512:
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+  }
+  return false;
+#else
+  return k == isa_kind::scalar || k == isa_kind::automatic;
+#endif
+}
+
+/// True when kernels for `k` are compiled into this program.
+inline bool isa_compiled(isa_kind k) noexcept {
+  switch (k) {
+    case isa_kind::automatic:
+    case isa_kind::scalar: return true;
+#if defined(GROVE_ENGINE_AVX2)
+    case isa_kind::avx2: return true;
+#endif
+#if defined(GROVE_ENGINE_AVX512)
+    case isa_kind::avx512: return true;
+#endif
+    default: return false;
+  }
+}
+
+struct engine_options {
+  /// automatic: GROVE_ISA if set, else the best compiled-in ISA the CPU has.
+  isa_kind isa = isa_kind::automatic;
+  /// Levels per group: 3 or 4; 0 chooses from the trees' depths.
+  int group_depth = 0;
+};
+
+/**
+ * Immutable after construction; margins() and leaves() are const, allocation-free for models
+ * with up to 16384 used features, and safe to call from many threads at once.
+ * @code
+ *   grove::engine e(model.forest());
+ *   e.margins(grove::rows(X, n, cols), grove::missing_value, {0, model.num_trees()}, out);
+ * @endcode
+ */
+class engine {
+ public:
+  explicit engine(const ir::forest& f, const engine_options& options = {}) {
+    isa_ = choose_isa(options.isa);
+    ks_ = kernel_set_for(isa_);
+    const int depth = options.group_depth == 0 ? auto_depth(f) : options.group_depth;
+    g_ = compile::build_grouped_forest(f, depth);
+    bool any_gather = false;
+    for (std::uint8_t b : g_.gathers) any_gather = any_gather || b != 0;
+    walk_ = ks_.walk[depth == 4 ? 1 : 0][any_gather ? 1 : 0];
+    view_ = kernels::walk_view{g_.slot.data(), g_.threshold.data(), g_.fixup.data(),
+                               g_.nan_value.data(), g_.next.data(), g_.ref.data(),
+                               g_.gathers.data(), g_.lut};
+  }
+
+  engine(const engine&) = delete;
+  engine& operator=(const engine&) = delete;
+
+  isa_kind isa() const noexcept { return isa_; }
+  int group_depth() const noexcept { return g_.depth; }
+  /// Weighted fraction of group evaluations whose features are all register resident.
+  double sharing_rate() const noexcept { return g_.sharing_rate; }
+  std::size_t num_trees() const noexcept { return g_.num_trees(); }
+  std::size_t num_output() const noexcept { return static_cast<std::size_t>(g_.num_output); }
+  std::size_t num_feature() const noexcept { return static_cast<std::size_t>(g_.num_feature); }
+  const compile::grouped_forest& grouped() const noexcept { return g_; }
+
+  /// out[r * num_output + k]: base margin k plus trees' weighted leaves, in tree order.
+  void margins(const rows& x, float missing, ir::tree_range trees, float* out) const {
+    run(x, missing, trees, out, false);
+  }
+
+  /// out[r * trees.size() + j]: leaf node id reached in tree trees.begin + j, as a float.
+  void leaves(const rows& x, float missing, ir::tree_range trees, float* out) const {
+    run(x, missing, trees, out, true);
+  }
+
+ private:
+  static constexpr std::size_t scratch_floats = 16384;  // slot buffer: 64 KiB on the stack
+  static constexpr std::size_t max_block_rows = 64;
+  static constexpr std::size_t tile_trees = 64;
+
+  static isa_kind choose_isa(isa_kind requested) {
+    isa_kind k = requested;
+    if (k == isa_kind::automatic) {
+      if (const char* env = std::getenv("GROVE_ISA"); env != nullptr && *env != '\0')
+        k = isa_from_string(env, "GROVE_ISA");
+    }
+    if (k == isa_kind::automatic) {
+      for (isa_kind c : {isa_kind::avx512, isa_kind::avx2})
+        if (isa_compiled(c) && cpu_supports(c)) return c;
+      return isa_kind::scalar;
+    }
+    if (!isa_compiled(k))
+      throw error(error_code::unsupported, "isa",
+                  std::string("the ") + to_string(k) + " kernels are not compiled into this program");
+    if (!cpu_supports(k))
+      throw error(error_code::unsupported, "isa",
+                  std::string("this CPU does not support ") + to_string(k));
+    return k;
+  }
+
+  static kernels::kernel_set kernel_set_for(isa_kind k) noexcept {
+    switch (k) {
+#if defined(GROVE_ENGINE_AVX512)
+      case isa_kind::avx512:
+#if defined(GROVE_RUNTIME_DISPATCH)
+        return kernels::dispatch_avx512();
+#else
+        return kernels::make_kernel_set<xsimd::avx512bw>();
+#endif
+#endif
+#if defined(GROVE_ENGINE_AVX2)
+      case isa_kind::avx2:
+#if defined(GROVE_RUNTIME_DISPATCH)
+        return kernels::dispatch_avx2();
+#else
+        return kernels::make_kernel_set<xsimd::avx2>();
+#endif
+#endif
+      default: return kernels::make_kernel_set<kernels::scalar_arch>();
+    }
+  }
+
+  /// Depth 3 unless depth-4 groups save steps: a depth-4 step costs about 1.25 depth-3 steps.
+  static int auto_depth(const ir::forest& f) {
+    double cost3 = 0.0, cost4 = 0.0;
+    for (const ir::tree& t : f.trees) {
+      int d = 0;
+      std::vector<std::pair<std::int32_t, int>> stack{{0, 0}};
+      while (!stack.empty()) {
+        const auto [node, level] = stack.back();
+        stack.pop_back();
+        if (t.is_leaf(node)) {
+          d = std::max(d, level);
+          continue;
+        }
+        stack.push_back({t.left[node], level + 1});
+        stack.push_back({t.right[node], level + 1});
+      }
+      cost3 += std::max(1, (d + 2) / 3);
+      cost4 += 1.25 * std::max(1, (d + 3) / 4);
+    }
+    return cost4 < cost3 ? 4 : 3;
+  }
+
+  void run(const rows& x, float missing, ir::tree_range trees, float* out, bool leaf_ids) const {
+    if (trees.begin > trees.end || trees.end > g_.num_trees())
+      throw error(error_code::invalid_argument, "trees",
+                  "[" + std::to_string(trees.begin) + ", " + std::to_string(trees.end) +
+                      ") is not within the model's " + std::to_string(g_.num_trees()) + " trees");
+    if (x.num_rows > 0 && x.num_cols < num_feature())
+      throw error(error_code::shape, "rows",
+                  "rows have " + std::to_string(x.num_cols) + " columns but the model needs " +
+                      std::to_string(num_feature()));
+    const std::size_t stride = static_cast<std::size_t>(g_.slot_stride);
+    alignas(64) float stack_xs[scratch_floats];
+    std::vector<float> heap_xs;  // only for models using more than 16384 features
+    float* xs = stack_xs;
+    std::size_t block = std::min(max_block_rows, scratch_floats / stride);
+    if (block == 0) {
+      heap_xs.resize(stride + 16);
+      xs = heap_xs.data();
+      while (reinterpret_cast<std::uintptr_t>(xs) % 64 != 0) ++xs;
+      block = 1;
+    }
+    std::memset(xs, 0, block * stride * sizeof(float));  // slots past num_slots stay 0
+    std::int32_t refs[max_block_rows * tile_trees];
+    const std::size_t K = num_output();
+    const std::size_t width = leaf_ids ? trees.size() : K;
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const std::size_t num_slots = static_cast<std::size_t>(g_.num_slots);
+
+    for (std::size_t r0 = 0; r0 < x.num_rows; r0 += block) {
+      const std::size_t nb = std::min(block, x.num_rows - r0);
+      for (std::size_t r = 0; r < nb; ++r) {
+        const float* row = x.row(r0 + r);
+        float* dst = xs + r * stride;
+        for (std::size_t s = 0; s < num_slots; ++s) {
+          const std::int32_t f = g_.slot_feature[s];
+          const float v = f < 0 ? 0.0f : row[f];
+          dst[s] = (v != v || v == missing) ? nan : v;
+        }
+        if (!leaf_ids) {
+          float* o = out + (r0 + r) * K;
+          for (std::size_t k = 0; k < K; ++k) o[k] = g_.base_margin[k];
+        }
+      }
+      for (std::size_t t0 = trees.begin; t0 < trees.end; t0 += tile_trees) {
+        const std::size_t nt = std::min(tile_trees, trees.end - t0);
+        walk_(view_, xs, stride, nb, g_.root.data() + t0, g_.steps.data() + t0,
+              static_cast<int>(nt), refs);
+        // Trees outer, rows inner: each row still adds in tree order, and the rows' addition
+        // chains are independent of each other.
+        for (std::size_t j = 0; j < nt; ++j) {
+          const std::size_t t = t0 + j;
+          const std::int32_t fb = g_.fallback[t];
+          const std::int32_t ls = g_.leaf_size[t];
+          const float* values = g_.value.data() + g_.value_base[t];
+          const std::size_t col = leaf_ids ? t - trees.begin : static_cast<std::size_t>(g_.output[t]);
+          for (std::size_t r = 0; r < nb; ++r) {
+            std::int32_t node = refs[r * nt + j] - 1;
+            if (fb >= 0)
+              node = ir::find_leaf(g_.fallback_trees[static_cast<std::size_t>(fb)],
+                                   x.row(r0 + r), missing);
+            float* o = out + (r0 + r) * width;
+            if (leaf_ids) {
+              o[col] = static_cast<float>(node);
+            } else if (ls == 1) {
+              o[col] += values[node];
+            } else {
+              const float* value = values + static_cast<std::size_t>(node) * ls;
+              for (std::int32_t k = 0; k < ls; ++k) o[k] += value[k];
+            }
+          }
+        }
+      }
+    }
+  }
+
+  compile::grouped_forest g_;
+  kernels::kernel_set ks_{};
+  kernels::walk_fn walk_ = nullptr;
+  kernels::walk_view view_{};
+  isa_kind isa_ = isa_kind::scalar;
+};
+
+}  // namespace grove

@@ -1,0 +1,370 @@
+// Every engine kernel on every ISA this machine has, both group depths, compared bit for bit
+// with the reference predictor: fixtures, shared XGBoost 3.5 models, random forests.
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "grove/engine.hpp"
+#include "grove/io/rows_text.hpp"
+#include "grove/ir/builder.hpp"
+#include "grove/ir/reference.hpp"
+#include "grove/model.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using grove::engine;
+using grove::engine_options;
+using grove::isa_kind;
+using grove::ir::forest;
+using grove::ir::tree;
+using grove::ir::tree_range;
+
+const float nan_f = std::numeric_limits<float>::quiet_NaN();
+const float inf_f = std::numeric_limits<float>::infinity();
+
+std::vector<isa_kind> machine_isas() {
+  std::vector<isa_kind> out;
+  for (isa_kind k : {isa_kind::scalar, isa_kind::avx2, isa_kind::avx512})
+    if (grove::isa_compiled(k) && grove::cpu_supports(k)) out.push_back(k);
+  return out;
+}
+
+bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+std::string describe_first_difference(const std::vector<float>& got,
+                                      const std::vector<float>& want, std::size_t width) {
+  for (std::size_t i = 0; i < got.size() && i < want.size(); ++i)
+    if (std::memcmp(&got[i], &want[i], sizeof(float)) != 0)
+      return "row " + std::to_string(i / width) + " col " + std::to_string(i % width) +
+             ": got " + std::to_string(got[i]) + " want " + std::to_string(want[i]);
+  return "sizes differ";
+}
+
+/// Runs every ISA x depth on rows X against the reference, for the given missing values and
+/// tree ranges. Returns the number of engine configurations checked.
+int check_forest(const forest& f, const std::vector<float>& X, std::size_t n_rows,
+                 std::size_t n_cols, const std::vector<float>& missings,
+                 const std::vector<tree_range>& ranges, const std::string& label) {
+  const grove::rows x(X.data(), n_rows, n_cols);
+  const std::size_t K = static_cast<std::size_t>(f.num_output);
+  int checked = 0;
+  for (float missing : missings) {
+    for (const tree_range& range : ranges) {
+      std::vector<float> want(n_rows * K), want_leaf(n_rows * range.size());
+      for (std::size_t r = 0; r < n_rows; ++r) {
+        grove::ir::reference_margin(f, x.row(r), missing, range, want.data() + r * K);
+        grove::ir::reference_leaf(f, x.row(r), missing, range,
+                                  want_leaf.data() + r * range.size());
+      }
+      for (isa_kind isa : machine_isas()) {
+        for (int depth : {3, 4}) {
+          const engine e(f, engine_options{isa, depth});
+          INFO(label << " isa=" << grove::to_string(isa) << " depth=" << depth
+                     << " missing=" << missing << " trees=[" << range.begin << "," << range.end
+                     << ") rows=" << n_rows);
+          REQUIRE(e.isa() == isa);
+          REQUIRE(e.group_depth() == depth);
+          std::vector<float> got(n_rows * K, 12345.0f), got_leaf(n_rows * range.size(), 12345.0f);
+          e.margins(x, missing, range, got.data());
+          e.leaves(x, missing, range, got_leaf.data());
+          INFO("margin: " << describe_first_difference(got, want, K));
+          CHECK(same_bits(got, want));
+          INFO("leaf: " << describe_first_difference(got_leaf, want_leaf, range.size()));
+          CHECK(same_bits(got_leaf, want_leaf));
+          ++checked;
+        }
+      }
+    }
+  }
+  return checked;
+}
+
+std::vector<tree_range> some_ranges(std::size_t n) {
+  std::vector<tree_range> out{{0, n}};
+  if (n >= 2) out.push_back({0, n / 2});
+  if (n >= 3) out.push_back({n / 3, n});
+  if (n >= 1) out.push_back({n - 1, n});
+  out.push_back({0, 0});
+  return out;
+}
+
+void check_model_dir(const fs::path& dir) {
+  const grove::model m = grove::load((dir / "model.json").string());
+  std::ifstream in(dir / "X.csv");
+  REQUIRE(in);
+  const grove::io::dense_rows X = grove::io::read_csv(in, (dir / "X.csv").string());
+  std::vector<float> values = X.values;
+  std::size_t cols = X.num_cols;
+  if (cols < m.num_feature()) {  // trailing all-missing columns
+    std::vector<float> wide(X.num_rows * m.num_feature(), nan_f);
+    for (std::size_t r = 0; r < X.num_rows; ++r)
+      std::copy(values.begin() + r * cols, values.begin() + (r + 1) * cols,
+                wide.begin() + r * m.num_feature());
+    values = std::move(wide);
+    cols = m.num_feature();
+  }
+  const int n = check_forest(m.forest(), values, X.num_rows, cols, {nan_f, -999.0f, 0.0f},
+                             some_ranges(m.num_trees()), dir.filename().string());
+  CHECK(n > 0);
+}
+
+// ---- random forests ----------------------------------------------------------------------
+
+struct random_spec {
+  int num_feature = 10;
+  int num_output = 1;
+  int num_trees = 20;
+  int max_depth = 6;
+  double leaf_prob = 0.15;        // chance a node below the root becomes a leaf early
+  double categorical_prob = 0.0;  // chance a split is categorical
+  bool vector_leaf = false;
+  bool dart = false;
+  bool chains = false;  // depth-20 one-sided chains
+  bool cover = true;
+};
+
+float pick_threshold(std::mt19937& rng) {
+  static const float special[] = {0.0f, -0.0f, inf_f, -inf_f, 1.0f, -1.0f, 0.5f, 1e-40f,
+                                  -1e-40f, 3.0f, std::numeric_limits<float>::max()};
+  std::uniform_int_distribution<int> coin(0, 9);
+  if (coin(rng) == 0)
+    return special[std::uniform_int_distribution<int>(0, 10)(rng)];
+  return std::normal_distribution<float>(0.0f, 1.0f)(rng);
+}
+
+tree random_tree(std::mt19937& rng, const random_spec& s, int leaf_size) {
+  tree t;
+  t.leaf_size = leaf_size;
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::uniform_int_distribution<int> feat(0, s.num_feature - 1);
+  const bool with_cats = s.categorical_prob > 0.0;
+  std::vector<std::vector<std::int32_t>> cats;
+  struct todo {
+    std::int32_t node;
+    int depth;
+  };
+  auto add_node = [&]() {
+    t.left.push_back(-1);
+    t.right.push_back(-1);
+    t.feature.push_back(0);
+    t.threshold.push_back(0.0f);
+    t.default_left.push_back(0);
+    t.categorical.push_back(0);
+    t.cover.push_back(1.0f);
+    cats.emplace_back();
+    for (int k = 0; k < leaf_size; ++k) {
+      float v = std::normal_distribution<float>(0.0f, 1.0f)(rng);
+      if (u(rng) < 0.05) v = -0.0f;
+      if (u(rng) < 0.02) v = 0.0f;
+      t.leaf_value.push_back(v);
+    }
+    return static_cast<std::int32_t>(t.left.size() - 1);
+  };
+  add_node();
+  std::vector<todo> stack{{0, 0}};
+  const int max_depth = s.chains ? 20 : s.max_depth;
+  while (!stack.empty()) {
+    const todo d = stack.back();
+    stack.pop_back();
+    bool leaf = d.depth >= max_depth;
+    if (!leaf && d.depth > 0 && !s.chains) leaf = u(rng) < s.leaf_prob;
+    if (leaf) continue;
+    const std::int32_t l = add_node(), r = add_node();
+    t.left[d.node] = l;
+    t.right[d.node] = r;
+    t.feature[d.node] = feat(rng);
+    t.default_left[d.node] = u(rng) < 0.5 ? 1 : 0;
+    t.cover[d.node] = 2.0f;
+    if (u(rng) < s.categorical_prob) {
+      t.categorical[d.node] = 1;
+      for (int c = 0; c < 12; ++c)
+        if (u(rng) < 0.4) cats[d.node].push_back(c);
+    } else {
+      t.threshold[d.node] = pick_threshold(rng);
+    }
+    if (s.chains) {  // one child is a leaf, the other continues
+      stack.push_back({u(rng) < 0.5 ? l : r, d.depth + 1});
+    } else {
+      stack.push_back({l, d.depth + 1});
+      stack.push_back({r, d.depth + 1});
+    }
+  }
+  if (with_cats) {
+    t.category_begin.push_back(0);
+    for (auto& c : cats) {
+      t.categories.insert(t.categories.end(), c.begin(), c.end());
+      t.category_begin.push_back(static_cast<std::uint32_t>(t.categories.size()));
+    }
+  } else {
+    t.categorical.clear();
+  }
+  if (!s.cover) t.cover.clear();
+  return t;
+}
+
+forest random_forest(std::mt19937& rng, const random_spec& s) {
+  grove::ir::forest_builder b(s.num_feature, s.num_output,
+                              grove::ir::objective_from_name("reg:squarederror"));
+  std::vector<float> base;
+  for (int k = 0; k < s.num_output; ++k) base.push_back(k == 0 ? -0.0f : 0.25f * k);
+  b.set_base_score(base);
+  std::uniform_real_distribution<float> w(0.1f, 1.7f);
+  for (int i = 0; i < s.num_trees; ++i) {
+    const int leaf_size = s.vector_leaf ? s.num_output : 1;
+    const std::int64_t output = s.vector_leaf ? 0 : i % s.num_output;
+    b.add_tree(random_tree(rng, s, leaf_size), output, s.dart ? w(rng) : 1.0f);
+  }
+  b.set_round_begin({0, static_cast<std::size_t>(s.num_trees)});
+  return b.finish();
+}
+
+std::vector<float> random_rows(std::mt19937& rng, std::size_t n, int cols) {
+  static const float special[] = {nan_f, inf_f, -inf_f, -0.0f, 0.0f, -999.0f, 1.0f, 0.5f, 1e-40f,
+                                  3.7f, 11.0f, 5.99f, -1.0f, 16777216.0f};
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<float> X(n * static_cast<std::size_t>(cols));
+  for (float& v : X) {
+    const double p = u(rng);
+    if (p < 0.2)
+      v = special[std::uniform_int_distribution<int>(0, 13)(rng)];
+    else if (p < 0.35)
+      v = static_cast<float>(std::uniform_int_distribution<int>(0, 14)(rng));  // categories
+    else
+      v = std::normal_distribution<float>(0.0f, 1.2f)(rng);
+  }
+  return X;
+}
+
+void check_random(const random_spec& s, std::uint32_t seed, std::vector<std::size_t> row_counts) {
+  std::mt19937 rng(seed);
+  const forest f = random_forest(rng, s);
+  for (std::size_t n : row_counts) {
+    const std::vector<float> X = random_rows(rng, n, s.num_feature);
+    check_forest(f, X, n, static_cast<std::size_t>(s.num_feature), {nan_f, -999.0f, 0.0f},
+                 some_ranges(f.num_trees()), "random seed " + std::to_string(seed));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("engine: ISA names and errors", "[engine]") {
+  CHECK(grove::isa_from_string("avx512") == isa_kind::avx512);
+  CHECK(grove::isa_from_string("auto") == isa_kind::automatic);
+  CHECK_THROWS_AS(grove::isa_from_string("sse9"), grove::error);
+  std::mt19937 rng(1);
+  const forest f = random_forest(rng, random_spec{});
+  CHECK_THROWS_AS(engine(f, engine_options{isa_kind::scalar, 5}), grove::error);
+  for (isa_kind k : {isa_kind::avx2, isa_kind::avx512})
+    if (!grove::isa_compiled(k) || !grove::cpu_supports(k))
+      CHECK_THROWS_AS(engine(f, engine_options{k, 3}), grove::error);
+  const engine e(f);
+  CHECK(e.isa() != isa_kind::automatic);
+  CHECK((e.group_depth() == 3 || e.group_depth() == 4));
+  CHECK(e.sharing_rate() == 1.0);  // 10 features: all resident
+  WARN("engine ISAs on this machine/build:" << [] {
+    std::string s;
+    for (isa_kind k : machine_isas()) s += std::string(" ") + grove::to_string(k);
+    return s;
+  }());
+}
+
+TEST_CASE("engine: fixtures bit-exact", "[engine]") {
+#if defined(GROVE_FIXTURES_DIR)
+  const fs::path root = GROVE_FIXTURES_DIR;
+#else
+  const fs::path root = fs::path(__FILE__).parent_path() / "fixtures";
+#endif
+  REQUIRE(fs::is_directory(root));
+  int dirs = 0;
+  for (const auto& entry : fs::directory_iterator(root)) {
+    if (!fs::exists(entry.path() / "model.json") || !fs::exists(entry.path() / "X.csv")) continue;
+    SECTION(entry.path().filename().string()) { check_model_dir(entry.path()); }
+    ++dirs;
+  }
+  CHECK(dirs > 10);
+}
+
+TEST_CASE("engine: shared XGBoost 3.5 models bit-exact", "[engine]") {
+#if defined(GROVE_SHARED_MODELS_DIR)
+  const fs::path root = fs::path(GROVE_SHARED_MODELS_DIR) / "xgboost-3.5";
+#else
+  const fs::path root = fs::path(__FILE__).parent_path() / ".." / ".." / "shared" / "models" /
+                        "xgboost-3.5";
+#endif
+  if (!fs::is_directory(root)) {
+    WARN("skipped: " << root << " does not exist");
+    return;
+  }
+  for (const auto& entry : fs::directory_iterator(root)) {
+    if (!fs::exists(entry.path() / "model.json") || !fs::exists(entry.path() / "X.csv")) continue;
+    SECTION(entry.path().filename().string()) { check_model_dir(entry.path()); }
+  }
+}
+
+TEST_CASE("engine: random forests bit-exact", "[engine]") {
+  const std::vector<std::size_t> rows{1, 7, 17, 1000};
+  SECTION("depth 6, 30 features") { check_random({30, 1, 40, 6, 0.1}, 11, rows); }
+  SECTION("single-leaf trees and stumps") {
+    check_random({5, 1, 30, 0}, 12, {1, 17});
+    check_random({5, 1, 30, 1}, 13, {1, 17});
+    check_random({1, 1, 10, 2}, 14, {7});
+  }
+  SECTION("depth-20 chains") {
+    random_spec s{12, 1, 15, 20};
+    s.chains = true;
+    check_random(s, 15, rows);
+  }
+  SECTION("lossguide-like unbalanced, deep") { check_random({20, 1, 25, 14, 0.35}, 16, {17, 1000}); }
+  SECTION("more than 32 features: gathers") {
+    check_random({40, 1, 30, 8, 0.1}, 17, {7, 1000});
+    random_spec wide{1200, 1, 30, 8, 0.05};
+    wide.cover = false;
+    check_random(wide, 18, {1, 17});
+  }
+  SECTION("categorical splits") {
+    random_spec s{8, 1, 30, 6, 0.1};
+    s.categorical_prob = 0.3;
+    check_random(s, 19, rows);
+  }
+  SECTION("DART weights") {
+    random_spec s{16, 1, 30, 6, 0.1};
+    s.dart = true;
+    check_random(s, 20, {17, 1000});
+  }
+  SECTION("multi-class outputs") { check_random({10, 4, 40, 5, 0.1}, 21, {7, 1000}); }
+  SECTION("vector leaves") {
+    random_spec s{10, 3, 20, 6, 0.1};
+    s.vector_leaf = true;
+    s.dart = true;
+    check_random(s, 22, {1, 17});
+  }
+}
+
+TEST_CASE("engine: many random seeds", "[engine][fuzz]") {
+  for (std::uint32_t seed = 100; seed < 130; ++seed) {
+    std::mt19937 rng(seed);
+    random_spec s;
+    s.num_feature = std::uniform_int_distribution<int>(1, 50)(rng);
+    s.num_output = std::uniform_int_distribution<int>(1, 3)(rng);
+    s.num_trees = std::uniform_int_distribution<int>(1, 40)(rng);
+    s.max_depth = std::uniform_int_distribution<int>(0, 10)(rng);
+    s.leaf_prob = std::uniform_real_distribution<double>(0.0, 0.5)(rng);
+    s.categorical_prob = seed % 3 == 0 ? 0.2 : 0.0;
+    s.vector_leaf = s.num_output > 1 && seed % 2 == 0;
+    s.dart = seed % 4 == 1;
+    s.cover = seed % 5 != 0;
+    check_random(s, seed, {std::uniform_int_distribution<std::size_t>(1, 40)(rng)});
+  }
+}
