@@ -1,0 +1,727 @@
+// grove-bench: prediction speed of grove against XGBoost 1.7.4's C API, measured in one run on
+// the same rows.
+//
+// Models that stand for real use are trained at start-up through the XGBoost C API on data from
+// bench_data.hpp and cached as JSON under <build>/bench/models (keyed by a hash of their whole
+// configuration, so reruns do not retrain). Benchmark rows are a 100,000-row pool drawn from the
+// training distribution with a held-out seed.
+//
+// Names: <model>/<variant>/rows:<batch>/thr:<threads>, variants:
+//   xgboost            XGBoosterPredictFromDense (in-place, no DMatrix), margin, booster nthread
+//   predictor          grove::predictor, output::margin, options.threads
+//   reference          ir::reference_margin in a loop, one thread
+//   engine.<isa>.d<D>  grove::engine (when <grove/engine.hpp> exists), every ISA the CPU has
+// Counters: ns_per_row_tree = real time / (rows x trees), rows_per_s, trees, batch, threads.
+// Small batches cycle their start through the pool, so caches see a realistic stream of rows.
+//
+// Own flags (before Google Benchmark's): --grove_models=a,b (prepare/register only these models),
+// --grove_check_rows=N (rows compared bit for bit against XGBoost at start-up, default 2000).
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <grove/grove.hpp>
+#include <grove/ir/reference.hpp>
+
+#if __has_include(<grove/engine.hpp>)
+#include <grove/engine.hpp>
+#define GROVE_BENCH_HAS_ENGINE 1
+#else
+#define GROVE_BENCH_HAS_ENGINE 0
+#endif
+
+#include "bench_data.hpp"
+#include "support/xgboost_oracle.hpp"
+
+#ifndef GROVE_BENCH_MODEL_DIR
+#define GROVE_BENCH_MODEL_DIR "bench-models"
+#endif
+
+namespace {
+
+using grove_bench::data_spec;
+using grove_bench::label_kind;
+
+constexpr std::size_t pool_rows = 100000;
+constexpr std::uint64_t train_seed = 1001;
+constexpr std::uint64_t bench_seed = 2002;  // held out: never used for training
+/// Bump when the generator or the training recipe changes, to retrain cached models.
+constexpr const char* recipe_version = "bench-v1";
+
+const std::vector<std::int64_t> batch_sizes = {1, 16, 256, 100000};
+
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The models
+// ---------------------------------------------------------------------------------------------
+
+struct model_def {
+  std::string name;
+  std::string title;  // for the summary
+  data_spec spec;
+  std::size_t train_rows = 0;
+  int rounds = 0;
+  std::vector<std::pair<std::string, std::string>> params;
+
+  std::string key() const {
+    std::string k = std::string(recipe_version) + "|" + name + "|" + spec.describe() +
+                    "|rows=" + std::to_string(train_rows) + "|rounds=" + std::to_string(rounds) +
+                    "|xgb=" + grove_test::xgboost_version();
+    for (const auto& [p, v] : params) k += "|" + p + "=" + v;
+    return k;
+  }
+};
+
+std::vector<model_def> make_model_defs() {
+  std::vector<model_def> defs;
+  const std::vector<std::pair<std::string, std::string>> common = {
+      {"tree_method", "hist"}, {"nthread", "2"},           {"seed", "7"},
+      {"eta", "0.1"},          {"subsample", "0.8"},       {"colsample_bytree", "0.8"},
+      {"max_bin", "256"},
+  };
+  auto with = [&](std::vector<std::pair<std::string, std::string>> extra) {
+    auto p = common;
+    for (auto& e : extra) {
+      auto it = std::find_if(p.begin(), p.end(), [&](auto& q) { return q.first == e.first; });
+      if (it != p.end()) it->second = e.second; else p.push_back(e);
+    }
+    return p;
+  };
+  {
+    model_def d;
+    d.name = "binary";
+    d.title = "binary: depth 6, 200 trees, 28 features";
+    d.spec.cols = 28;
+    d.spec.kind = label_kind::binary;
+    d.spec.structure_seed = 11;
+    d.train_rows = 30000;
+    d.rounds = 200;
+    d.params = with({{"objective", "binary:logistic"}, {"max_depth", "6"}});
+    defs.push_back(d);
+  }
+  {
+    model_def d;
+    d.name = "fraud";
+    d.title = "fraud-like: depth 8, 300 trees, 30 features, 15% NaN";
+    d.spec.cols = 30;
+    d.spec.kind = label_kind::binary;
+    d.spec.nan_rate = 0.15;
+    d.spec.positive_rate = 0.1;
+    d.spec.structure_seed = 12;
+    d.train_rows = 50000;
+    d.rounds = 300;
+    d.params = with({{"objective", "binary:logistic"}, {"max_depth", "8"},
+                     {"min_child_weight", "0.5"}});
+    defs.push_back(d);
+  }
+  {
+    model_def d;
+    d.name = "regression";
+    d.title = "regression: depth 10, 150 trees, 100 features";
+    d.spec.cols = 100;
+    d.spec.kind = label_kind::regression;
+    d.spec.noise = 0.3;
+    d.spec.structure_seed = 13;
+    d.train_rows = 50000;
+    d.rounds = 150;
+    d.params = with({{"objective", "reg:squarederror"}, {"max_depth", "10"}});
+    defs.push_back(d);
+  }
+  {
+    model_def d;
+    d.name = "ranking";
+    d.title = "ranking: lossguide 64 leaves, 200 trees, 136 features";
+    d.spec.cols = 136;
+    d.spec.kind = label_kind::ranking;
+    d.spec.nan_rate = 0.02;
+    d.spec.structure_seed = 14;
+    d.train_rows = 40000;
+    d.rounds = 200;
+    d.params = with({{"objective", "rank:pairwise"}, {"grow_policy", "lossguide"},
+                     {"max_leaves", "64"}, {"max_depth", "0"}});
+    defs.push_back(d);
+  }
+  {
+    model_def d;
+    d.name = "multiclass";
+    d.title = "multiclass: 10 classes, depth 5, 600 trees, 64 features";
+    d.spec.cols = 64;
+    d.spec.kind = label_kind::multiclass;
+    d.spec.num_class = 10;
+    d.spec.structure_seed = 15;
+    d.train_rows = 30000;
+    d.rounds = 60;
+    d.params = with({{"objective", "multi:softprob"}, {"num_class", "10"}, {"max_depth", "5"}});
+    defs.push_back(d);
+  }
+  {
+    model_def d;
+    d.name = "categorical";
+    d.title = "categorical: depth 5, 60 trees, 6 features (3 categorical)";
+    d.spec.cols = 6;
+    d.spec.kind = label_kind::regression;
+    d.spec.cardinality = {0, 12, 0, 40, 0, 5};
+    d.spec.nan_rate = 0.02;
+    d.spec.structure_seed = 16;
+    d.train_rows = 20000;
+    d.rounds = 60;
+    d.params = with({{"objective", "reg:squarederror"}, {"max_depth", "5"},
+                     {"max_cat_to_onehot", "4"}, {"colsample_bytree", "1"}});
+    defs.push_back(d);
+  }
+  {
+    model_def d;
+    d.name = "large";
+    d.title = "large: depth 8, 2000 trees, 50 features";
+    d.spec.cols = 50;
+    d.spec.kind = label_kind::binary;
+    d.spec.noise = 0.8;
+    d.spec.structure_seed = 17;
+    d.train_rows = 40000;
+    d.rounds = 2000;
+    d.params = with({{"objective", "binary:logistic"}, {"max_depth", "8"}, {"eta", "0.05"},
+                     {"min_child_weight", "0.2"}});
+    defs.push_back(d);
+  }
+  return defs;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Training (cached) and preparation
+// ---------------------------------------------------------------------------------------------
+
+std::uint64_t fnv1a(const std::string& s) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::vector<char> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  return std::vector<char>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+/// Trains the model (or loads it from the cache) and returns its JSON.
+std::vector<char> model_json(const model_def& def, const grove_bench::structure& st) {
+  char hash[32];
+  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(fnv1a(def.key())));
+  const std::string dir = GROVE_BENCH_MODEL_DIR;
+  const std::string path = dir + "/" + def.name + "-" + hash + ".json";
+  std::vector<char> json = read_file(path);
+  if (!json.empty()) {
+    std::fprintf(stderr, "[grove-bench] %s: cached model %s\n", def.name.c_str(), path.c_str());
+    return json;
+  }
+  const double t0 = now_s();
+  std::fprintf(stderr, "[grove-bench] %s: training %d rounds on %zu rows x %zu features ...\n",
+               def.name.c_str(), def.rounds, def.train_rows, def.spec.cols);
+  const grove_bench::data d = st.generate(train_seed, def.train_rows);
+  grove_test::dmatrix dtrain(d.X, d.rows, d.cols, std::numeric_limits<float>::quiet_NaN(), 2);
+  if (d.has_categorical()) dtrain.set_feature_types(d.feature_types);
+  dtrain.set_labels(d.y);
+  if (!d.group.empty()) dtrain.set_group(d.group);
+  grove_test::booster b(dtrain);
+  for (const auto& [p, v] : def.params) b.set_param(p, v);
+  const int step = std::max(1, def.rounds / 10);
+  for (int done = 0; done < def.rounds;) {
+    const int n = std::min(step, def.rounds - done);
+    b.train(dtrain, n);
+    done += n;
+    std::fprintf(stderr, "[grove-bench] %s: %d/%d rounds, %.1f s\n", def.name.c_str(), done,
+                 def.rounds, now_s() - t0);
+  }
+  json = b.save_json();
+  std::filesystem::create_directories(dir);
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out.write(json.data(), static_cast<std::streamsize>(json.size()));
+    if (!out) throw std::runtime_error("cannot write " + tmp);
+  }
+  std::rename(tmp.c_str(), path.c_str());
+  std::fprintf(stderr, "[grove-bench] %s: trained in %.1f s, saved %s\n", def.name.c_str(),
+               now_s() - t0, path.c_str());
+  return json;
+}
+
+#if GROVE_BENCH_HAS_ENGINE
+// ---- The engine facade, in one place: adapt here when its API changes. ----------------------
+struct engine_variant {
+  std::string name;  // e.g. "engine.avx512.d4"
+  grove::engine_options options;
+};
+
+/// Every ISA compiled in and supported by this CPU, at group depths 3 and 4.
+std::vector<engine_variant> engine_variants() {
+  std::vector<engine_variant> out;
+  for (grove::isa_kind isa :
+       {grove::isa_kind::scalar, grove::isa_kind::avx2, grove::isa_kind::avx512}) {
+    if (!grove::isa_compiled(isa) || !grove::cpu_supports(isa)) continue;
+    for (int depth : {3, 4}) {
+      engine_variant v;
+      v.name = std::string("engine.") + grove::to_string(isa) + ".d" + std::to_string(depth);
+      v.options.isa = isa;
+      v.options.group_depth = depth;
+      out.push_back(v);
+    }
+  }
+  return out;
+}
+
+using engine_t = grove::engine;
+
+std::unique_ptr<engine_t> make_engine(const grove::model& m, const grove::engine_options& o) {
+  return std::make_unique<engine_t>(m.forest(), o);
+}
+
+/// Margins of rows [x, x + n) into out (n x num_output). The engine is single-threaded; `threads`
+/// > 1 splits the rows as grove::predictor does (grove::detail::parallel_for, chunks >= 256 rows).
+void engine_margin(const engine_t& e, const float* x, std::size_t n, std::size_t cols,
+                   std::size_t threads, float* out, std::size_t /*out_size*/) {
+  const grove::ir::tree_range all{0, e.num_trees()};
+  const std::size_t k = e.num_output();
+  grove::detail::parallel_for(n, threads, 256, [&](std::size_t b, std::size_t end) {
+    e.margins(grove::rows(x + b * cols, end - b, cols), grove::missing_value, all, out + b * k);
+  });
+}
+
+std::string engine_info(const engine_t& e) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "isa %s, D=%d, sharing rate %.3f, %zu groups, max steps %d",
+                grove::to_string(e.isa()), e.group_depth(), e.sharing_rate(),
+                e.grouped().num_groups, e.grouped().max_steps);
+  return buf;
+}
+
+/// What the engine chooses by itself (isa auto, group depth auto), for the log.
+std::string engine_auto_info(const grove::model& m) {
+  const engine_t e(m.forest());
+  return engine_info(e);
+}
+#endif
+
+struct prepared {
+  const model_def* def = nullptr;
+  std::vector<float> pool;  // pool_rows x cols, from the training distribution (held out)
+  std::size_t cols = 0, trees = 0, outputs = 1;
+  std::optional<grove_test::booster> xgb;
+  std::optional<grove::model> model;
+  std::optional<grove::predictor> pred;
+#if GROVE_BENCH_HAS_ENGINE
+  std::map<std::string, std::unique_ptr<engine_t>> engines;
+  std::map<std::string, bool> engine_exact;
+#endif
+  bool predictor_exact = false;
+};
+
+std::size_t g_check_rows = 2000;
+
+/// Tree shape statistics for the log: leaves per tree, depth.
+std::string forest_stats(const grove::ir::forest& f) {
+  double leaves = 0, depth_sum = 0;
+  int max_depth = 0;
+  std::size_t cat_nodes = 0;
+  for (const auto& t : f.trees) {
+    std::vector<std::pair<std::int32_t, int>> stack{{0, 0}};
+    int tree_depth = 0;
+    while (!stack.empty()) {
+      auto [n, dd] = stack.back();
+      stack.pop_back();
+      if (t.is_leaf(static_cast<std::size_t>(n))) {
+        leaves += 1;
+        tree_depth = std::max(tree_depth, dd);
+        continue;
+      }
+      if (t.is_categorical(static_cast<std::size_t>(n))) ++cat_nodes;
+      stack.push_back({t.left[static_cast<std::size_t>(n)], dd + 1});
+      stack.push_back({t.right[static_cast<std::size_t>(n)], dd + 1});
+    }
+    depth_sum += tree_depth;
+    max_depth = std::max(max_depth, tree_depth);
+  }
+  const double n = static_cast<double>(std::max<std::size_t>(1, f.trees.size()));
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "%zu trees, %.1f leaves/tree, depth %.2f avg / %d max, %zu categorical splits",
+                f.trees.size(), leaves / n, depth_sum / n, max_depth, cat_nodes);
+  return buf;
+}
+
+bool same_bits(const float* a, const float* b, std::size_t n, std::size_t* first_diff) {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (std::memcmp(a + i, b + i, sizeof(float)) != 0) {
+      if (first_diff) *first_diff = i;
+      return false;
+    }
+  }
+  return true;
+}
+
+std::map<std::string, std::unique_ptr<prepared>>& registry() {
+  static std::map<std::string, std::unique_ptr<prepared>> r;
+  return r;
+}
+
+prepared& get(const model_def& def) {
+  auto& slot = registry()[def.name];
+  if (slot) return *slot;
+  auto p = std::make_unique<prepared>();
+  p->def = &def;
+  const grove_bench::structure st(def.spec);
+  const std::vector<char> json = model_json(def, st);
+  p->xgb.emplace(grove_test::booster::load(json));
+  p->model.emplace(grove::load_from_memory(json.data(), json.size(), {}, def.name));
+  p->pred.emplace(*p->model);
+  p->cols = def.spec.cols;
+  p->trees = p->model->num_trees();
+  p->outputs = p->model->num_output();
+  p->pool = st.generate(bench_seed, pool_rows).X;
+  std::fprintf(stderr, "[grove-bench] %s: %s\n", def.name.c_str(),
+               forest_stats(p->model->forest()).c_str());
+
+  // Exactness check on the first rows of the pool: grove must agree with XGBoost bit for bit.
+  const std::size_t n = std::min(g_check_rows, pool_rows);
+  const auto ref = p->xgb->predict_dense(p->pool.data(), n, p->cols,
+                                         std::numeric_limits<float>::quiet_NaN(),
+                                         grove_test::pred_type::margin, 0, 0, 2);
+  grove::predict_options po;
+  po.kind = grove::output::margin;
+  const std::vector<float> mine = p->pred->predict(grove::rows(p->pool.data(), n, p->cols), po);
+  std::size_t at = 0;
+  p->predictor_exact = mine.size() == ref.values.size() &&
+                       same_bits(mine.data(), ref.values.data(), mine.size(), &at);
+  std::fprintf(stderr, "[grove-bench] %s: predictor margins vs XGBoost on %zu rows: %s\n",
+               def.name.c_str(), n, p->predictor_exact ? "identical" : "DIFFERENT");
+  std::string description = def.title + "; trained: " + forest_stats(p->model->forest()) +
+                            "; predictor margins vs XGBoost on " + std::to_string(n) +
+                            " rows: " + (p->predictor_exact ? "identical" : "DIFFERENT");
+#if GROVE_BENCH_HAS_ENGINE
+  std::fprintf(stderr, "[grove-bench] %s: engine auto choice: %s\n", def.name.c_str(),
+               engine_auto_info(*p->model).c_str());
+  for (const engine_variant& v : engine_variants()) {
+    try {
+      auto e = make_engine(*p->model, v.options);
+      std::vector<float> out(n * p->outputs);
+      engine_margin(*e, p->pool.data(), n, p->cols, 1, out.data(), out.size());
+      const bool ok = out.size() == ref.values.size() &&
+                      same_bits(out.data(), ref.values.data(), out.size(), &at);
+      p->engine_exact[v.name] = ok;
+      std::fprintf(stderr, "[grove-bench] %s: %s (%s) vs XGBoost: %s\n", def.name.c_str(),
+                   v.name.c_str(), engine_info(*e).c_str(), ok ? "identical" : "DIFFERENT");
+      p->engines[v.name] = std::move(e);
+    } catch (const std::exception& ex) {
+      std::fprintf(stderr, "[grove-bench] %s: %s unavailable: %s\n", def.name.c_str(),
+                   v.name.c_str(), ex.what());
+    }
+  }
+  description += "; engine auto choice: " + engine_auto_info(*p->model);
+  {
+    std::string inexact;
+    for (const auto& [name, ok] : p->engine_exact)
+      if (!ok) inexact += " " + name;
+    description += inexact.empty() ? "; all engine variants identical to XGBoost"
+                                   : "; NOT identical to XGBoost:" + inexact;
+  }
+#endif
+  benchmark::AddCustomContext("model:" + def.name, description);
+  slot = std::move(p);
+  return *slot;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Benchmarks
+// ---------------------------------------------------------------------------------------------
+
+void set_counters(benchmark::State& state, std::size_t rows, std::size_t trees,
+                  std::size_t threads) {
+  using benchmark::Counter;
+  const double work = static_cast<double>(rows) * static_cast<double>(trees);
+  state.counters["ns_per_row_tree"] =
+      Counter(work * 1e-9, Counter::kIsIterationInvariantRate | Counter::kInvert);
+  state.counters["rows_per_s"] = Counter(static_cast<double>(rows), Counter::kIsIterationInvariantRate);
+  state.counters["trees"] = static_cast<double>(trees);
+  state.counters["batch"] = static_cast<double>(rows);
+  state.counters["threads"] = static_cast<double>(threads);
+}
+
+/// Start of the next batch: batches walk through the pool and wrap around.
+inline std::size_t next_offset(std::size_t offset, std::size_t rows) {
+  offset += rows;
+  return offset + rows > pool_rows ? 0 : offset;
+}
+
+void bm_xgboost(benchmark::State& state, const model_def* def) {
+  prepared& p = get(*def);
+  const auto rows = static_cast<std::size_t>(state.range(0));
+  const auto threads = static_cast<std::size_t>(state.range(1));
+  const BoosterHandle h = p.xgb->handle();
+  grove_test::detail::check(XGBoosterSetParam(h, "nthread", std::to_string(threads).c_str()),
+                            "XGBoosterSetParam(nthread)");
+  // Margin output, in-place (no DMatrix is built or cached; XGBoost makes a throw-away proxy).
+  const std::string cfg =
+      "{\"type\": 1, \"training\": false, \"iteration_begin\": 0, \"iteration_end\": 0, "
+      "\"strict_shape\": false, \"missing\": NaN, \"cache_id\": 0}";
+  const bst_ulong* shape = nullptr;
+  bst_ulong dim = 0;
+  const float* result = nullptr;
+  auto predict = [&](std::size_t offset) {
+    const std::string ai =
+        grove_test::detail::array_interface(p.pool.data() + offset * p.cols, rows, p.cols);
+    if (XGBoosterPredictFromDense(h, ai.c_str(), cfg.c_str(), nullptr, &shape, &dim, &result) != 0)
+      throw std::runtime_error(XGBGetLastError());
+  };
+  predict(0);  // warm-up: configuration after set_param, buffers
+  std::size_t offset = 0;
+  for (auto _ : state) {
+    predict(offset);
+    benchmark::DoNotOptimize(result);
+    benchmark::ClobberMemory();
+    offset = next_offset(offset, rows);
+  }
+  set_counters(state, rows, p.trees, threads);
+  state.SetLabel("in-place PredictFromDense, no DMatrix cache, nthread=" + std::to_string(threads));
+}
+
+void bm_predictor(benchmark::State& state, const model_def* def) {
+  prepared& p = get(*def);
+  const auto rows = static_cast<std::size_t>(state.range(0));
+  const auto threads = static_cast<std::size_t>(state.range(1));
+  grove::predict_options po;
+  po.kind = grove::output::margin;
+  po.threads = threads;
+  std::vector<float> out(p.pred->output_size(rows, po));
+  p.pred->predict(grove::rows(p.pool.data(), rows, p.cols), out.data(), out.size(), po);
+  std::size_t offset = 0;
+  for (auto _ : state) {
+    p.pred->predict(grove::rows(p.pool.data() + offset * p.cols, rows, p.cols), out.data(),
+                    out.size(), po);
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+    offset = next_offset(offset, rows);
+  }
+  set_counters(state, rows, p.trees, threads);
+  if (!p.predictor_exact) state.SetLabel("NOT bit-exact vs XGBoost");
+}
+
+void bm_reference(benchmark::State& state, const model_def* def) {
+  prepared& p = get(*def);
+  const auto rows = static_cast<std::size_t>(state.range(0));
+  const grove::ir::forest& f = p.model->forest();
+  const grove::ir::tree_range all{0, f.num_trees()};
+  const float missing = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> out(rows * p.outputs);
+  std::size_t offset = 0;
+  for (auto _ : state) {
+    const float* x = p.pool.data() + offset * p.cols;
+    for (std::size_t r = 0; r < rows; ++r)
+      grove::ir::reference_margin(f, x + r * p.cols, missing, all, out.data() + r * p.outputs);
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+    offset = next_offset(offset, rows);
+  }
+  set_counters(state, rows, p.trees, 1);
+}
+
+#if GROVE_BENCH_HAS_ENGINE
+void bm_engine(benchmark::State& state, const model_def* def, const std::string& variant) {
+  prepared& p = get(*def);
+  auto it = p.engines.find(variant);
+  if (it == p.engines.end()) {
+    state.SkipWithError("engine variant unavailable for this model");
+    for (auto _ : state) {
+    }
+    return;
+  }
+  const engine_t& e = *it->second;
+  const auto rows = static_cast<std::size_t>(state.range(0));
+  const auto threads = static_cast<std::size_t>(state.range(1));
+  std::vector<float> out(rows * p.outputs);
+  engine_margin(e, p.pool.data(), rows, p.cols, threads, out.data(), out.size());
+  std::size_t offset = 0;
+  for (auto _ : state) {
+    engine_margin(e, p.pool.data() + offset * p.cols, rows, p.cols, threads, out.data(),
+                  out.size());
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+    offset = next_offset(offset, rows);
+  }
+  set_counters(state, rows, p.trees, threads);
+  if (!p.engine_exact[variant]) state.SetLabel("NOT bit-exact vs XGBoost");
+}
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// Registration
+// ---------------------------------------------------------------------------------------------
+
+struct bench_options {
+  bool explicit_min_time = false;
+  std::vector<std::string> only_models;
+};
+
+/// Registers `make()` twice: small batches (many fast iterations, 0.05 s each) and the
+/// 100k-row batch (1 ms to seconds per iteration: a few iterations, 0.3 s). An explicit
+/// --benchmark_min_time overrides both. Returns the full names, for the filter check in main().
+enum class threading {
+  single,        ///< one thread only
+  all,           ///< 1 and all cores at every batch size
+  all_from_256,  ///< all cores only for batches >= 256 rows (the variant keeps smaller ones on
+                 ///< one thread by construction, so a second run would measure the same thing)
+};
+
+template <class make_t>
+std::vector<std::string> register_variant(const std::string& name, const make_t& make,
+                                          threading threads, const bench_options& o,
+                                          bool one_repetition_big = false) {
+  const auto cores = static_cast<std::int64_t>(grove::detail::hardware_threads());
+  std::vector<std::string> full;
+  for (bool big : {false, true}) {
+    benchmark::internal::Benchmark* b = make(name);
+    b->ArgNames({"rows", "thr"});
+    for (std::int64_t rows : batch_sizes) {
+      if ((rows >= 100000) != big) continue;
+      std::vector<std::int64_t> thr{1};
+      if (cores > 1 && (threads == threading::all || (threads == threading::all_from_256 && rows >= 256)))
+        thr.push_back(cores);
+      std::string suffix = o.explicit_min_time ? "" : big ? "/min_time:0.300" : "/min_time:0.050";
+      if (big && one_repetition_big) suffix += "/repeats:1";
+      for (std::int64_t t : thr) {
+        b->Args({rows, t});
+        full.push_back(name + "/rows:" + std::to_string(rows) + "/thr:" + std::to_string(t) +
+                       suffix + "/real_time");
+      }
+    }
+    b->UseRealTime();
+    b->Unit(benchmark::kMicrosecond);
+    if (!o.explicit_min_time) b->MinTime(big ? 0.3 : 0.05);
+    // The reference predictor takes up to ~40 s per 100k-row batch (the 2000-tree model), and it
+    // is a fixed baseline: one repetition is enough.
+    if (big && one_repetition_big) b->Repetitions(1);
+  }
+  return full;
+}
+
+std::vector<std::string> register_all(const std::vector<model_def>& defs, const bench_options& o) {
+  std::vector<std::string> names;
+  auto add = [&](const std::vector<std::string>& v) { names.insert(names.end(), v.begin(), v.end()); };
+  for (const model_def& d : defs) {
+    if (!o.only_models.empty() &&
+        std::find(o.only_models.begin(), o.only_models.end(), d.name) == o.only_models.end())
+      continue;
+    const model_def* dp = &d;
+    auto simple = [dp](void (*fn)(benchmark::State&, const model_def*)) {
+      return [dp, fn](const std::string& n) { return benchmark::RegisterBenchmark(n.c_str(), fn, dp); };
+    };
+    add(register_variant(d.name + "/xgboost", simple(bm_xgboost), threading::all, o));
+    add(register_variant(d.name + "/predictor", simple(bm_predictor), threading::all, o));
+    add(register_variant(d.name + "/reference", simple(bm_reference), threading::single, o, true));
+#if GROVE_BENCH_HAS_ENGINE
+    for (const engine_variant& v : engine_variants()) {
+      const std::string vn = v.name;
+      add(register_variant(
+          d.name + "/" + vn,
+          [dp, vn](const std::string& n) {
+            return benchmark::RegisterBenchmark(
+                n.c_str(), [dp, vn](benchmark::State& s) { bm_engine(s, dp, vn); });
+          },
+          threading::all_from_256, o));
+    }
+#endif
+  }
+  return names;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bench_options o;
+  std::vector<char*> args;
+  for (int i = 0; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a.rfind("--grove_models=", 0) == 0) {
+      std::stringstream ss(a.substr(15));
+      for (std::string m; std::getline(ss, m, ',');) o.only_models.push_back(m);
+      continue;
+    }
+    if (a.rfind("--grove_check_rows=", 0) == 0) {
+      g_check_rows = static_cast<std::size_t>(std::stoull(a.substr(19)));
+      continue;
+    }
+    if (a.rfind("--benchmark_min_time", 0) == 0) o.explicit_min_time = true;
+    args.push_back(argv[i]);
+  }
+  int n_args = static_cast<int>(args.size());
+  benchmark::Initialize(&n_args, args.data());
+  if (benchmark::ReportUnrecognizedArguments(n_args, args.data())) return 1;
+
+  const std::vector<model_def> defs = make_model_defs();
+  const std::vector<std::string> names = register_all(defs, o);
+
+  benchmark::AddCustomContext("xgboost_version", grove_test::xgboost_version());
+  benchmark::AddCustomContext("xgboost_path",
+                              "XGBoosterPredictFromDense (in-place, no DMatrix cache), type 1 "
+                              "(margin), nthread set on the booster");
+  benchmark::AddCustomContext("grove_engine", GROVE_BENCH_HAS_ENGINE ? "present" : "absent");
+  benchmark::AddCustomContext("pool_rows", std::to_string(pool_rows));
+  const char* omp_wait = std::getenv("OMP_WAIT_POLICY");
+  benchmark::AddCustomContext("OMP_WAIT_POLICY", omp_wait ? omp_wait : "(unset)");
+
+  // Prepare (train or load, check exactness) the models that the filter selects, before any
+  // timing, so progress is not interleaved with results. Others are prepared lazily, if ever.
+  std::string filter = benchmark::GetBenchmarkFilter();
+  if (filter.empty() || filter == "all") filter = ".";
+  bool negative = !filter.empty() && filter[0] == '-';
+  std::regex re;
+  try {
+    re = std::regex(negative ? filter.substr(1) : filter);
+  } catch (const std::regex_error&) {
+    re = std::regex(".");
+    negative = false;
+  }
+  const double t0 = now_s();
+  for (const model_def& d : defs) {
+    bool wanted = false;
+    for (const std::string& n : names)
+      if (n.rfind(d.name + "/", 0) == 0 && std::regex_search(n, re) != negative) wanted = true;
+    if (wanted) get(d);
+  }
+  std::fprintf(stderr, "[grove-bench] models ready in %.1f s (engine %s)\n", now_s() - t0,
+               GROVE_BENCH_HAS_ENGINE ? "present" : "absent");
+
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  // Free the boosters now: at exit, XGBoost's own function-local statics (created after the
+  // registry) are already destroyed and XGBoosterFree then double-frees.
+  registry().clear();
+  return 0;
+}
