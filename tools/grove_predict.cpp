@@ -2,7 +2,7 @@
 //
 //   grove-predict MODEL DATA [--output margin|value|leaf] [--missing V] [--iteration-range B:E]
 //                 [--threads N] [--objective NAME] [--base-score B] [--num-class K]
-//                 [--format csv|libsvm]
+//                 [--format csv|libsvm] [--isa auto|scalar|avx2|avx512] [--group-depth 3|4]
 //
 // Prints one line per row, values separated by commas, each float in the shortest form that
 // reads back to the same float32. Errors go to stderr and the exit status is non-zero.
@@ -26,15 +26,20 @@ const char* const usage =
     "usage: grove-predict MODEL DATA [--output margin|value|leaf] [--missing V]\n"
     "                     [--iteration-range B:E] [--threads N] [--objective NAME]\n"
     "                     [--base-score B] [--num-class K] [--format csv|libsvm]\n"
+    "                     [--isa auto|scalar|avx2|avx512] [--group-depth 3|4] [--info]\n"
     "\n"
     "MODEL  an XGBoost model: save_model JSON or UBJSON, or dump_model JSON (a dump needs\n"
     "       --objective and --base-score, and --num-class for multi-class models)\n"
-    "DATA   rows as CSV (no header; empty, nan or NaN is missing) or LIBSVM; '-' reads stdin\n";
+    "DATA   rows as CSV (no header; empty, nan or NaN is missing) or LIBSVM; '-' reads stdin\n"
+    "--isa  force the kernels' instruction set (default: the best this CPU has, or GROVE_ISA)\n"
+    "--info print the model's shape and the chosen kernels to stderr\n";
 
 struct arguments {
   std::string model_path, data_path, format;
   grove::predict_options predict;
   grove::load_options load;
+  grove::engine_options engine;
+  bool info = false;
 };
 
 [[noreturn]] void bad_usage(const std::string& message) {
@@ -92,6 +97,14 @@ arguments parse_arguments(int argc, char** argv) {
       a.format = value();
       if (a.format != "csv" && a.format != "libsvm")
         bad_usage("--format must be csv or libsvm, got '" + a.format + "'");
+    } else if (arg == "--isa") {
+      a.engine.isa = grove::isa_from_string(value(), "--isa");
+    } else if (arg == "--group-depth") {
+      const std::string v = value();
+      if (v != "3" && v != "4") bad_usage("--group-depth must be 3 or 4, got '" + v + "'");
+      a.engine.group_depth = v == "3" ? 3 : 4;
+    } else if (arg == "--info") {
+      a.info = true;
     } else if (arg == "-h" || arg == "--help") {
       std::cout << usage;
       std::exit(0);
@@ -146,7 +159,15 @@ int main(int argc, char** argv) {
       return 2;
     }
     const arguments a = parse_arguments(argc, argv);
-    const grove::predictor predictor(grove::load(a.model_path, a.load));
+    const grove::predictor predictor(grove::load(a.model_path, a.load), a.engine);
+    if (a.info) {
+      const grove::engine& e = predictor.get_engine();
+      std::cerr << "model: " << predictor.get_model().num_trees() << " trees, "
+                << predictor.num_feature() << " features, " << predictor.get_model().num_output()
+                << " outputs, objective " << predictor.get_model().objective() << "\n"
+                << "kernels: " << grove::to_string(e.isa()) << ", groups of " << e.group_depth()
+                << " levels, sharing rate " << e.sharing_rate() << "\n";
+    }
     grove::io::dense_rows data;
     if (a.data_path == "-") {
       data = read_rows(std::cin, "<stdin>", a.format, predictor.num_feature());

@@ -1,0 +1,88 @@
+// A binary built with runtime dispatch runs on CPUs without AVX-512: grove-predict under QEMU's
+// user-mode emulation of a Haswell (AVX2, no AVX-512) and of a plain x86-64 (no AVX), compared
+// with XGBoost's margins bit for bit. Asking for an instruction set the CPU lacks is an error.
+
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "support/fixture.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct run_result {
+  int status = -1;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+run_result run(const std::string& command) {
+  const fs::path dir = fs::temp_directory_path();
+  const fs::path out = dir / "grove_qemu_out.txt", err = dir / "grove_qemu_err.txt";
+  run_result r;
+  r.status = std::system((command + " > " + out.string() + " 2> " + err.string()).c_str());
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+bool have_qemu() { return std::system("command -v qemu-x86_64 > /dev/null 2>&1") == 0; }
+
+std::string qemu(const std::string& cpu, const std::string& isa, const fs::path& model,
+                 const fs::path& rows) {
+  return "env -u GROVE_ISA qemu-x86_64 -cpu " + cpu + " " + GROVE_PREDICT_EXE +
+         (isa.empty() ? "" : " --isa " + isa) + " --info --output margin " + model.string() +
+         " " + rows.string();
+}
+
+}  // namespace
+
+TEST_CASE("qemu: runtime dispatch picks AVX2 on a Haswell and scalar on plain x86-64",
+          "[qemu]") {
+  REQUIRE(have_qemu());  // tools/install-deps.sh --tests installs qemu-user
+  const fs::path fixtures = grove_test::fixtures_dir();
+  struct cpu_case {
+    const char* cpu;
+    const char* expected_isa;
+  };
+  for (const cpu_case c : {cpu_case{"Haswell", "avx2"}, cpu_case{"qemu64", "scalar"}}) {
+    for (const char* name : {"missing_nan", "obj_multi_softprob", "lossguide_deep", "dart_binary",
+                             "categorical_partition", "multi_target"}) {
+      const fs::path dir = fixtures / name;
+      INFO(c.cpu << " " << name);
+      const run_result r = run(qemu(c.cpu, "", dir / "model.json", dir / "X.csv"));
+      REQUIRE(r.status == 0);
+      CHECK_THAT(r.err, Catch::Contains(std::string("kernels: ") + c.expected_isa));
+      std::istringstream out(r.out);
+      const auto got = grove::io::read_csv(out, "grove-predict output");
+      const auto want = grove_test::read_csv_file((dir / "margin.csv").string());
+      CHECK(grove_test::count_bit_mismatches(got.values, want.values) == 0);
+    }
+  }
+}
+
+TEST_CASE("qemu: forcing an instruction set the CPU lacks is an error", "[qemu]") {
+  REQUIRE(have_qemu());
+  const fs::path dir = fs::path(grove_test::fixtures_dir()) / "missing_nan";
+  for (const auto& [cpu, isa] : {std::pair<const char*, const char*>{"Haswell", "avx512"},
+                                 std::pair<const char*, const char*>{"qemu64", "avx2"}}) {
+    INFO(cpu << " --isa " << isa);
+    const run_result r = run(qemu(cpu, isa, dir / "model.json", dir / "X.csv"));
+    CHECK(r.status != 0);
+    CHECK_THAT(r.err, Catch::Contains(std::string("does not support ") + isa));
+    CHECK(r.out.empty());
+  }
+}
