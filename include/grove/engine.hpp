@@ -133,12 +133,23 @@ class engine {
     ks_ = kernel_set_for(isa_);
     const int depth = options.group_depth == 0 ? auto_depth(f) : options.group_depth;
     g_ = compile::build_grouped_forest(f, depth);
-    bool any_gather = false;
-    for (std::uint8_t b : g_.gathers) any_gather = any_gather || b != 0;
-    walk_ = ks_.walk[depth == 4 ? 1 : 0][any_gather ? 1 : 0];
+    bool any_categorical = false;
+    for (std::uint16_t c : g_.category_lanes) any_categorical = any_categorical || c != 0;
+    const bool wide = g_.num_slots > 32;  // rows of more than two zmm
+    walk_ = ks_.walk[depth == 4 ? 1 : 0][wide ? 1 : 0][any_categorical ? 1 : 0];
     view_ = kernels::walk_view{g_.slot.data(), g_.threshold.data(), g_.fixup.data(),
                                g_.nan_value.data(), g_.next.data(), g_.ref.data(),
-                               g_.gathers.data(), g_.lut};
+                               g_.gathers.data(), g_.lut, g_.category_lanes.data(),
+                               g_.category_lo.data(), g_.category_hi.data()};
+    value_view_ = view_;
+    value_view_.ref = g_.leaf_bits.data();
+    for (std::int32_t ls : g_.leaf_size) scalar_leaves_ = scalar_leaves_ && ls == 1;
+    // Trees per tile: a multiple of 8 (the kernel's walks in flight) whose groups (about 7 words
+    // per lane) fit in tile_group_bytes, so they stay in L2 while a 256-row block passes.
+    const double tree_bytes = g_.num_trees() == 0 ? 0.0
+        : static_cast<double>(g_.num_groups) / static_cast<double>(g_.num_trees()) * g_.lanes * 28.0;
+    std::size_t fit = tree_bytes > 0.0 ? static_cast<std::size_t>(tile_group_bytes / tree_bytes) : tile_trees;
+    tile_trees_ = std::max<std::size_t>(8, std::min(tile_trees, fit / 8 * 8));
   }
 
   engine(const engine&) = delete;
@@ -165,7 +176,10 @@ class engine {
 
  private:
   static constexpr std::size_t scratch_floats = 16384;  // slot buffer: 64 KiB on the stack
-  static constexpr std::size_t max_block_rows = 64;
+  static constexpr std::size_t max_block_rows = kernels::tile_rows;  // rows per kernel call
+  static constexpr std::size_t max_super_rows = 4 * max_block_rows;  // rows per tree-tile pass
+  static constexpr std::size_t tile_group_bytes = 512 * 1024;        // a tile's groups: half an L2
+  static constexpr std::size_t max_value_outputs = 16;  // accumulators: 16 x 64 floats
   static constexpr std::size_t tile_trees = 64;
 
   static isa_kind choose_isa(isa_kind requested) {
@@ -245,7 +259,7 @@ class engine {
     alignas(64) float stack_xs[scratch_floats];
     std::vector<float> heap_xs;  // only for models using more than 16384 features
     float* xs = stack_xs;
-    std::size_t block = std::min(max_block_rows, scratch_floats / stride);
+    std::size_t block = std::min(max_super_rows, scratch_floats / stride);
     if (block == 0) {
       heap_xs.resize(stride + 16);
       xs = heap_xs.data();
@@ -253,12 +267,31 @@ class engine {
       block = 1;
     }
     std::memset(xs, 0, block * stride * sizeof(float));  // slots past num_slots stay 0
-    std::int32_t refs[max_block_rows * tile_trees];
+    alignas(64) std::int32_t tile[tile_trees * max_block_rows];  // [tree][row] kernel output
     const std::size_t K = num_output();
     const std::size_t width = leaf_ids ? trees.size() : K;
     const float nan = std::numeric_limits<float>::quiet_NaN();
     const std::size_t num_slots = static_cast<std::size_t>(g_.num_slots);
+    // Margins of one-value-leaf models: the kernel hands back each (tree, row)'s weighted leaf
+    // value and the rows of a block are summed in per-output accumulators, one vector add per
+    // tree per 16 rows. Otherwise (leaf ids, vector leaves, many outputs) it hands back leaf ids.
+    const bool by_value = !leaf_ids && scalar_leaves_ && K <= max_value_outputs;
+    alignas(64) float acc[max_value_outputs * max_super_rows];  // [output][row of the block]
+    const kernels::walk_view& view = by_value ? value_view_ : view_;
+    // Column-major copy of the first slots, per 64-row kernel block ([block][slot][row]), for
+    // kernels that step the root group across rows (AVX-512 and AVX2, >= 16 rows); rows past the
+    // last block stay defined (zero or older rows).
+    const bool columns = isa_ != isa_kind::scalar && x.num_rows >= 16;
+    const std::size_t column_slots =
+        std::min(num_slots, static_cast<std::size_t>(kernels::column_slots));
+    const std::size_t column_block = column_slots * max_block_rows;
+    alignas(64) float xt[kernels::column_slots * max_super_rows];
+    if (columns)
+      std::memset(xt, 0, (std::min(block, x.num_rows) + max_block_rows - 1) / max_block_rows *
+                             column_block * sizeof(float));
 
+    // Row blocks of up to 256 rows; within one, each tile of trees (sized so that its groups
+    // stay in L2) is walked for all the block's rows, 64 rows per kernel call.
     for (std::size_t r0 = 0; r0 < x.num_rows; r0 += block) {
       const std::size_t nb = std::min(block, x.num_rows - r0);
       for (std::size_t r = 0; r < nb; ++r) {
@@ -269,47 +302,93 @@ class engine {
           const float v = f < 0 ? 0.0f : row[f];
           dst[s] = (v != v || v == missing) ? nan : v;
         }
-        if (!leaf_ids) {
-          float* o = out + (r0 + r) * K;
-          for (std::size_t k = 0; k < K; ++k) o[k] = g_.base_margin[k];
+        if (columns) {
+          float* col = xt + r / max_block_rows * column_block + r % max_block_rows;
+          for (std::size_t s = 0; s < column_slots; ++s) col[s * max_block_rows] = dst[s];
+        }
+        for (std::size_t k = 0; k < K && !leaf_ids; ++k) {
+          if (by_value)
+            acc[k * max_super_rows + r] = g_.base_margin[k];
+          else
+            out[(r0 + r) * K + k] = g_.base_margin[k];
         }
       }
-      for (std::size_t t0 = trees.begin; t0 < trees.end; t0 += tile_trees) {
-        const std::size_t nt = std::min(tile_trees, trees.end - t0);
-        walk_(view_, xs, stride, nb, g_.root.data() + t0, g_.steps.data() + t0,
-              static_cast<int>(nt), refs);
-        // Trees outer, rows inner: each row still adds in tree order, and the rows' addition
-        // chains are independent of each other.
-        for (std::size_t j = 0; j < nt; ++j) {
-          const std::size_t t = t0 + j;
-          const std::int32_t fb = g_.fallback[t];
-          const std::int32_t ls = g_.leaf_size[t];
-          const float* values = g_.value.data() + g_.value_base[t];
-          const std::size_t col = leaf_ids ? t - trees.begin : static_cast<std::size_t>(g_.output[t]);
-          for (std::size_t r = 0; r < nb; ++r) {
-            std::int32_t node = refs[r * nt + j] - 1;
-            if (fb >= 0)
-              node = ir::find_leaf(g_.fallback_trees[static_cast<std::size_t>(fb)],
-                                   x.row(r0 + r), missing);
-            float* o = out + (r0 + r) * width;
-            if (leaf_ids) {
-              o[col] = static_cast<float>(node);
-            } else if (ls == 1) {
-              o[col] += values[node];
-            } else {
-              const float* value = values + static_cast<std::size_t>(node) * ls;
-              for (std::int32_t k = 0; k < ls; ++k) o[k] += value[k];
-            }
-          }
+      for (std::size_t t0 = trees.begin; t0 < trees.end; t0 += tile_trees_) {
+        const std::size_t nt = std::min(tile_trees_, trees.end - t0);
+        for (std::size_t b0 = 0; b0 < nb; b0 += max_block_rows) {
+          const std::size_t ns = std::min(max_block_rows, nb - b0);
+          walk_(view, xs + b0 * stride, stride,
+                columns ? xt + b0 / max_block_rows * column_block : nullptr, ns,
+                g_.root.data() + t0, g_.steps.data() + t0, static_cast<int>(nt), tile);
+          add_tile(x, missing, trees, t0, nt, r0 + b0, ns, tile, by_value, leaf_ids,
+                   acc + b0, out, width);
         }
       }
+      if (by_value)
+        for (std::size_t r = 0; r < nb; ++r)
+          for (std::size_t k = 0; k < K; ++k) out[(r0 + r) * K + k] = acc[k * max_super_rows + r];
+    }
+  }
+
+  /// Adds the kernel's tile (trees [t0, t0 + nt), rows [r0, r0 + ns) of x) to the accumulators
+  /// (by_value: acc[output * max_super_rows + r]) or to `out`, trees outer and rows inner: each
+  /// row still adds in tree order, and the rows' addition chains are independent of each other.
+  void add_tile(const rows& x, float missing, ir::tree_range trees, std::size_t t0, std::size_t nt,
+                std::size_t r0, std::size_t ns, const std::int32_t* tile, bool by_value,
+                bool leaf_ids, float* acc, float* out, std::size_t width) const {
+    for (std::size_t j = 0; j < nt; ++j) {
+      const std::size_t t = t0 + j;
+      const std::int32_t fb = g_.fallback[t];
+      const std::int32_t* words = tile + j * max_block_rows;
+      const float* values = g_.value.data() + g_.value_base[t];
+      if (by_value) {
+        float* a = acc + static_cast<std::size_t>(g_.output[t]) * max_super_rows;
+        if (fb >= 0) {
+          const ir::tree& ft = g_.fallback_trees[static_cast<std::size_t>(fb)];
+          for (std::size_t r = 0; r < ns; ++r)
+            a[r] += values[ir::find_leaf(ft, x.row(r0 + r), missing)];
+        } else {
+          add_value_words(a, words, ns);
+        }
+        continue;
+      }
+      const std::int32_t ls = g_.leaf_size[t];
+      const std::size_t col = leaf_ids ? t - trees.begin : static_cast<std::size_t>(g_.output[t]);
+      for (std::size_t r = 0; r < ns; ++r) {
+        std::int32_t node = words[r] - 1;
+        if (fb >= 0)
+          node = ir::find_leaf(g_.fallback_trees[static_cast<std::size_t>(fb)], x.row(r0 + r),
+                               missing);
+        float* o = out + (r0 + r) * width;
+        if (leaf_ids) {
+          o[col] = static_cast<float>(node);
+        } else if (ls == 1) {
+          o[col] += values[node];
+        } else {
+          const float* value = values + static_cast<std::size_t>(node) * ls;
+          for (std::int32_t k = 0; k < ls; ++k) o[k] += value[k];
+        }
+      }
+    }
+  }
+
+  /// a[r] += the float whose bits are words[r]: independent per row, so it vectorises (16 rows
+  /// per zmm) while every row keeps adding its trees in tree order.
+  static void add_value_words(float* a, const std::int32_t* words, std::size_t n) noexcept {
+    for (std::size_t r = 0; r < n; ++r) {
+      float v;
+      std::memcpy(&v, words + r, sizeof v);
+      a[r] += v;
     }
   }
 
   compile::grouped_forest g_;
   kernels::kernel_set ks_{};
   kernels::walk_fn walk_ = nullptr;
-  kernels::walk_view view_{};
+  kernels::walk_view view_{};        // exits carry leaf ids
+  kernels::walk_view value_view_{};  // exits carry weighted leaf values
+  bool scalar_leaves_ = true;        // every tree has one value per leaf
+  std::size_t tile_trees_ = tile_trees;  // trees per kernel call, <= tile_trees
   isa_kind isa_ = isa_kind::scalar;
 };
 

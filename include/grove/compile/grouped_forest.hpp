@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <new>
 #include <numeric>
@@ -42,8 +43,10 @@ struct aligned_allocator {
 template <class T>
 using aligned_vector = std::vector<T, aligned_allocator<T>>;
 
-/// Feature slots kept in vector registers by the AVX-512 kernel (two zmm, two-source permute).
-inline constexpr int resident_slots = 32;
+/// Feature slots kept in vector registers by the AVX-512 kernel: 32 in two zmm (one two-source
+/// permute) when the model uses at most 32 slots, else 64 in four zmm (two permutes and a blend).
+/// Groups using a slot beyond these gather.
+inline constexpr int resident_slots = 64;
 
 /// vfixupimmps tables: NaN (quiet or signalling) becomes -inf (default left) or +inf (default
 /// right); every other class passes through unchanged (response 1 = source).
@@ -54,7 +57,7 @@ inline constexpr std::int32_t fixup_nan_to_plus_inf = 0x11111155;
  * Group g of a depth-D grouped forest has W = 2^D lanes: lanes 0 .. W-2 are the split nodes of a
  * complete binary tree in breadth-first order (children of lane i are 2i+1 and 2i+2), lane W-1 is
  * spare. Bit i of the group's mask is "goes right at lane i". Exits 0 .. W-1 are the positions
- * below the last level, left to right. Exit (g, e) leads to group next[g*W+e] and carries
+ * below the last level, left to right. Exit (g, e) leads to group next[g*W+e] / W and carries
  * ref[g*W+e] = leaf node id + 1, or 0 when the exit is not a leaf. Group 0 is the sink: all its
  * exits lead back to it with ref 0, so a walk can run a fixed number of steps and OR the refs.
  */
@@ -62,7 +65,7 @@ struct grouped_forest {
   int depth = 3;  ///< D
   int lanes = 8;  ///< W = 2^D (also the number of exits)
   int num_slots = 1;    ///< feature slots in use (after reordering)
-  int slot_stride = 32; ///< floats per row in the slot buffer (>= resident_slots, multiple of 16)
+  int slot_stride = 32; ///< floats per row in the slot buffer (32, or >= 64; multiple of 16)
   std::vector<std::int32_t> slot_feature;  ///< slot -> input column; -1 is the constant 0
 
   std::size_t num_groups = 0;
@@ -70,9 +73,20 @@ struct grouped_forest {
   aligned_vector<float> threshold;     ///< [group][lane] `x < t` goes left
   aligned_vector<std::int32_t> fixup;  ///< [group][lane] vfixupimmps table (NaN -> -inf / +inf)
   aligned_vector<float> nan_value;     ///< [group][lane] what NaN becomes: -inf (default left) or +inf
-  aligned_vector<std::int32_t> next;   ///< [group][exit] next group
+  aligned_vector<std::int32_t> next;   ///< [group][exit] next group's first lane (group * W)
   aligned_vector<std::int32_t> ref;    ///< [group][exit] leaf node id + 1, or 0
-  std::vector<std::uint8_t> gathers;   ///< per group: 1 when a lane's slot is not register resident
+  /// [group][exit] bit pattern of the exit's weighted leaf value (one-value leaves), or 0: walks
+  /// OR these exactly like `ref`, so the kernel hands back the float to add (see leaf_value_bits).
+  aligned_vector<std::int32_t> leaf_bits;
+  std::vector<std::uint8_t> gathers;   ///< per group: 1 when a lane's slot is >= resident_slots
+  /// Categorical lanes (see categorical_lane_limit): per group, bit l set when lane l is a
+  /// categorical split; per lane, the categories that go right as bits (codes 0..31 in
+  /// `category_lo`, 32..63 in `category_hi`). Such a lane's threshold is 0: kernels turn a
+  /// non-missing value into +1 (in the set) or -1 (not), leave NaN for the usual NaN mapping,
+  /// then compare as for a numeric lane.
+  std::vector<std::uint16_t> category_lanes;
+  aligned_vector<std::int32_t> category_lo;
+  aligned_vector<std::int32_t> category_hi;
 
   // Per tree.
   std::vector<std::int32_t> root;       ///< root group; 0 (the sink) for scalar-path trees
@@ -104,16 +118,22 @@ inline std::uint8_t exit_of_mask3(unsigned mask) noexcept {
   return static_cast<std::uint8_t>(n - 7);
 }
 
-/// True when the kernels' NaN mapping cannot express a node: default left with threshold -inf
-/// (then only NaN goes left, and NaN -> -inf would be indistinguishable from a real -inf).
+/// Categorical splits whose categories are all below this are evaluated in kernel lanes.
+inline constexpr std::int32_t categorical_lane_limit = 64;
+
+/// True when the kernels cannot express a node: default left with threshold -inf (then only NaN
+/// goes left, and NaN -> -inf would be indistinguishable from a real -inf), or a categorical
+/// split with a category >= categorical_lane_limit.
 inline bool needs_scalar_path(const ir::tree& t) {
   std::vector<std::int32_t> stack{0};
   while (!stack.empty()) {
     const std::int32_t node = stack.back();
     stack.pop_back();
     if (t.is_leaf(node)) continue;
-    if (t.is_categorical(node)) return true;
-    if (t.default_left[node] && t.threshold[node] == -std::numeric_limits<float>::infinity())
+    if (t.is_categorical(node)) {
+      for (std::uint32_t c = t.category_begin[node]; c < t.category_begin[node + 1]; ++c)
+        if (t.categories[c] < 0 || t.categories[c] >= categorical_lane_limit) return true;
+    } else if (t.default_left[node] && t.threshold[node] == -std::numeric_limits<float>::infinity())
       return true;
     stack.push_back(t.left[node]);
     stack.push_back(t.right[node]);
@@ -149,6 +169,13 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth) {
   g.num_output = f.num_output;
   g.base_margin = f.base_margin;
   for (unsigned m = 0; m < 128; ++m) g.lut[m] = detail::exit_of_mask3(m);
+  // Bits of leaf `node`'s weighted value in tree i (vector-leaf trees: 0, they use `ref`).
+  auto leaf_value_bits = [&](std::size_t i, std::int32_t node) -> std::int32_t {
+    if (g.leaf_size[i] != 1) return 0;
+    std::int32_t bits;
+    std::memcpy(&bits, &g.value[g.value_base[i] + static_cast<std::size_t>(node)], sizeof bits);
+    return bits;
+  };
 
   const std::size_t T = f.num_trees();
   g.root.assign(T, 0);
@@ -178,6 +205,10 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth) {
     g.fixup.resize(g.num_groups * W, fixup_nan_to_plus_inf);
     g.next.resize(g.num_groups * W, 0);
     g.ref.resize(g.num_groups * W, 0);
+    g.leaf_bits.resize(g.num_groups * W, 0);
+    g.category_lo.resize(g.num_groups * W, 0);
+    g.category_hi.resize(g.num_groups * W, 0);
+    g.category_lanes.push_back(0);
     lane_feature.resize(g.num_groups * W, -1);
     group_reach.push_back(0.0);
     return static_cast<std::int32_t>(id);
@@ -217,12 +248,13 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth) {
           const std::size_t e = base + static_cast<std::size_t>(it.pos - N);
           if (t.is_leaf(it.node)) {
             g.ref[e] = it.node + 1;
+            g.leaf_bits[e] = leaf_value_bits(i, it.node);
             g.next[e] = 0;
           } else {
             double reach = pg.reach / static_cast<double>(1 << depth);
             if (root_cover > 0.0) reach = pg.reach * t.cover[it.node] / root_cover;
             const std::int32_t child = new_group();
-            g.next[base + static_cast<std::size_t>(it.pos - N)] = child;
+            g.next[base + static_cast<std::size_t>(it.pos - N)] = child * W;
             queue.push_back({i, it.node, child, pg.level + 1, reach});
           }
           continue;
@@ -234,6 +266,7 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth) {
           const int count = 1 << (depth - it.level);
           for (int k = 0; k < count; ++k) {
             g.ref[base + static_cast<std::size_t>(first + k)] = it.node + 1;
+            g.leaf_bits[base + static_cast<std::size_t>(first + k)] = leaf_value_bits(i, it.node);
             g.next[base + static_cast<std::size_t>(first + k)] = 0;
           }
           continue;
@@ -241,6 +274,16 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth) {
         const std::size_t lane = base + static_cast<std::size_t>(it.pos);
         lane_feature[lane] = t.feature[it.node];
         g.threshold[lane] = t.threshold[it.node];
+        if (t.is_categorical(it.node)) {
+          g.threshold[lane] = 0.0f;  // the kernel maps in-set to +1, not-in-set to -1
+          g.category_lanes[static_cast<std::size_t>(pg.group)] |=
+              static_cast<std::uint16_t>(1u << it.pos);
+          for (std::uint32_t c = t.category_begin[it.node]; c < t.category_begin[it.node + 1]; ++c) {
+            const std::int32_t code = t.categories[c];
+            std::int32_t& word = code < 32 ? g.category_lo[lane] : g.category_hi[lane];
+            word = static_cast<std::int32_t>(static_cast<std::uint32_t>(word) | (1u << (code % 32)));
+          }
+        }
         const bool dl = t.default_left[it.node] != 0;
         g.nan_value[lane] = dl ? -std::numeric_limits<float>::infinity()
                                : std::numeric_limits<float>::infinity();
@@ -272,7 +315,7 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth) {
   g.slot_feature = order;
   if (g.slot_feature.empty()) g.slot_feature.push_back(-1);  // slot 0 = constant 0
   g.num_slots = static_cast<int>(g.slot_feature.size());
-  g.slot_stride = std::max(resident_slots, (g.num_slots + 15) / 16 * 16);
+  g.slot_stride = g.num_slots <= 32 ? 32 : std::max(resident_slots, (g.num_slots + 15) / 16 * 16);
 
   g.slot.assign(g.num_groups * W, 0);
   g.gathers.assign(g.num_groups, 0);

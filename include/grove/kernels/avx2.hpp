@@ -14,37 +14,117 @@
 
 namespace grove::kernels {
 
-template <bool gather_v>
-struct group_eval<xsimd::avx2, 3, gather_v> {
+/// category_sign for 8 lanes, applied to the lanes whose bit is set in `lanes`. vcvttps2dq gives
+/// 0x80000000 for NaN and out-of-range values, and vpsrlvd gives 0 for counts >= 32 (negative
+/// codes included), so only codes 0..63 can find a set bit.
+inline __m256 category_sign8(__m256 value, const std::int32_t* lo, const std::int32_t* hi,
+                             unsigned lanes) noexcept {
+  const __m256i one = _mm256_set1_epi32(1);
+  const __m256i code = _mm256_cvttps_epi32(value);
+  const __m256i bits = _mm256_or_si256(
+      _mm256_srlv_epi32(_mm256_load_si256(reinterpret_cast<const __m256i*>(lo)), code),
+      _mm256_srlv_epi32(_mm256_load_si256(reinterpret_cast<const __m256i*>(hi)),
+                        _mm256_sub_epi32(code, _mm256_set1_epi32(32))));
+  const __m256 in_set = _mm256_and_ps(
+      _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(bits, one), one)),
+      _mm256_cmp_ps(value, _mm256_setzero_ps(), _CMP_GE_OQ));
+  const __m256 sign = _mm256_blendv_ps(_mm256_set1_ps(-1.0f), _mm256_set1_ps(1.0f), in_set);
+  const __m256i lane_bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+  const __m256 selected = _mm256_castsi256_ps(_mm256_cmpeq_epi32(
+      _mm256_and_si256(_mm256_set1_epi32(static_cast<int>(lanes)), lane_bit), lane_bit));
+  // NaN stays NaN for the blend below to map to the default side.
+  return _mm256_blendv_ps(
+      value, sign, _mm256_and_ps(selected, _mm256_cmp_ps(value, value, _CMP_ORD_Q)));
+}
+
+template <bool gather_v, bool categorical_v>
+struct group_eval<xsimd::avx2, 3, gather_v, categorical_v> {
   struct state {};
   static state load(const float*) noexcept { return {}; }
   static bool may_have_nan(const state&, const float*) noexcept { return true; }
-  static unsigned eight(const walk_view& v, std::size_t base, const float* x) noexcept {
+  /// lanes: the categorical lanes among these eight (bit per lane).
+  static unsigned eight(const walk_view& v, std::size_t base, const float* x,
+                        unsigned lanes) noexcept {
     const __m256i idx = _mm256_load_si256(reinterpret_cast<const __m256i*>(v.slot + base));
     __m256 value = _mm256_i32gather_ps(x, idx, 4);
+    if constexpr (categorical_v) {
+      if (lanes != 0)
+        value = category_sign8(value, v.category_lo + base, v.category_hi + base, lanes);
+    }
     const __m256 nan = _mm256_cmp_ps(value, value, _CMP_UNORD_Q);
     value = _mm256_blendv_ps(value, _mm256_load_ps(v.nan_value + base), nan);
     return static_cast<unsigned>(
         _mm256_movemask_ps(_mm256_cmp_ps(value, _mm256_load_ps(v.threshold + base), _CMP_NLT_UQ)));
   }
   template <bool nan_v>
-  static unsigned mask(const walk_view& v, std::int32_t group, const state&,
+  static unsigned mask(const walk_view& v, std::size_t base, const state&,
                        const float* x) noexcept {
-    return eight(v, static_cast<std::size_t>(group) * 8, x);
+    const unsigned lanes = categorical_v ? v.category_lanes[base >> 3] : 0u;
+    return eight(v, base, x, lanes);
   }
 };
 
-template <bool gather_v>
-struct group_eval<xsimd::avx2, 4, gather_v> {
+template <bool gather_v, bool categorical_v>
+struct group_eval<xsimd::avx2, 4, gather_v, categorical_v> {
   struct state {};
   static state load(const float*) noexcept { return {}; }
   static bool may_have_nan(const state&, const float*) noexcept { return true; }
   template <bool nan_v>
-  static unsigned mask(const walk_view& v, std::int32_t group, const state&,
+  static unsigned mask(const walk_view& v, std::size_t base, const state&,
                        const float* x) noexcept {
-    const std::size_t base = static_cast<std::size_t>(group) * 16;
-    using half = group_eval<xsimd::avx2, 3, gather_v>;
-    return half::eight(v, base, x) | (half::eight(v, base + 8, x) << 8);
+    const std::size_t group = base >> 4;
+    using half = group_eval<xsimd::avx2, 3, gather_v, categorical_v>;
+    const unsigned lanes = categorical_v ? v.category_lanes[group] : 0u;
+    return half::eight(v, base, x, lanes & 0xFFu) | (half::eight(v, base + 8, x, lanes >> 8) << 8);
+  }
+};
+
+/// The root group of one tree for 8 rows per step, as the AVX-512 root_step (see there and
+/// docs/design.md): one compare per lane against the lane's column with the NaN rule in the
+/// predicate (default left: ordered `x >= t`; default right: unordered `!(x < t)`), the compare
+/// results OR-ed into a per-row code, the exit found by walking the code's bits, the next group
+/// and exit word picked with vpermd (two and a blend for 16 exits).
+template <int depth_v>
+struct root_step<xsimd::avx2, depth_v> {
+  static constexpr bool available = true;
+  static constexpr bool categorical = false;
+  static __m256i pick(const std::int32_t* words, __m256i exit) noexcept {
+    const __m256i low = _mm256_permutevar8x32_epi32(
+        _mm256_load_si256(reinterpret_cast<const __m256i*>(words)), exit);
+    if constexpr (depth_v == 3) {
+      return low;
+    } else {
+      const __m256i high = _mm256_permutevar8x32_epi32(
+          _mm256_load_si256(reinterpret_cast<const __m256i*>(words + 8)), exit);
+      const __m256i upper = _mm256_cmpgt_epi32(exit, _mm256_set1_epi32(7));
+      return _mm256_blendv_epi8(low, high, upper);
+    }
+  }
+  static void run(const walk_view& v, const float* xt, std::size_t num_rows, std::size_t base,
+                  std::int32_t* next_out, std::int32_t* word_out) noexcept {
+    constexpr int W = 1 << depth_v;
+    const __m256i one = _mm256_set1_epi32(1);
+    for (std::size_t r = 0; r < num_rows; r += 8) {
+      __m256i code = _mm256_setzero_si256();
+#pragma GCC unroll 16
+      for (int l = 0; l < W - 1; ++l) {
+        const __m256 x = _mm256_load_ps(xt + static_cast<std::size_t>(v.slot[base + l]) * tile_rows + r);
+        const __m256 t = _mm256_set1_ps(v.threshold[base + l]);
+        const __m256 right = v.nan_value[base + l] < 0.0f ? _mm256_cmp_ps(x, t, _CMP_GE_OQ)
+                                                          : _mm256_cmp_ps(x, t, _CMP_NLT_UQ);
+        code = _mm256_or_si256(code, _mm256_and_si256(_mm256_castps_si256(right),
+                                                      _mm256_set1_epi32(1 << l)));
+      }
+      __m256i node = _mm256_setzero_si256();
+#pragma GCC unroll 4
+      for (int level = 0; level < depth_v; ++level) {
+        const __m256i bit = _mm256_and_si256(_mm256_srlv_epi32(code, node), one);
+        node = _mm256_add_epi32(_mm256_add_epi32(node, node), _mm256_add_epi32(one, bit));
+      }
+      const __m256i exit = _mm256_sub_epi32(node, _mm256_set1_epi32(W - 1));
+      _mm256_store_si256(reinterpret_cast<__m256i*>(next_out + r), pick(v.next + base, exit));
+      _mm256_store_si256(reinterpret_cast<__m256i*>(word_out + r), pick(v.ref + base, exit));
+    }
   }
 };
 

@@ -16,26 +16,75 @@
 
 namespace grove::kernels {
 
-template <bool gather_v>
-struct group_eval<xsimd::avx512bw, 3, gather_v> {
-  struct state {
-    __m512 lo, hi;
-  };
-  static state load(const float* x) noexcept { return {_mm512_loadu_ps(x), _mm512_loadu_ps(x + 16)}; }
+/// category_sign for 16 lanes at once, applied to the lanes in `lanes` (lo/hi: the lanes' sets).
+/// vcvttps2dq gives 0x80000000 for NaN and out-of-range values, and vpsrlvd gives 0 for counts
+/// >= 32 (negative codes included), so only codes 0..63 can find a set bit.
+inline __m512 category_sign16(__m512 value, __m512i lo, __m512i hi, __mmask16 lanes) noexcept {
+  const __m512i code = _mm512_maskz_cvttps_epi32(0xFFFF, value);  // maskz: see root_step
+  const __m512i bits = _mm512_or_si512(
+      _mm512_maskz_srlv_epi32(0xFFFF, lo, code),
+      _mm512_maskz_srlv_epi32(0xFFFF, hi, _mm512_sub_epi32(code, _mm512_set1_epi32(32))));
+  const __mmask16 in_set = _mm512_test_epi32_mask(bits, _mm512_set1_epi32(1)) &
+                           _mm512_cmp_ps_mask(value, _mm512_setzero_ps(), _CMP_GE_OQ);
+  const __m512 sign = _mm512_mask_mov_ps(_mm512_set1_ps(-1.0f), in_set, _mm512_set1_ps(1.0f));
+  // NaN stays NaN for the fix-up to map to the default side.
+  return _mm512_mask_mov_ps(value, lanes & _mm512_cmp_ps_mask(value, value, _CMP_ORD_Q), sign);
+}
+
+/// A row's first slots in registers: 32 (two zmm) for narrow models, 64 (four zmm) for wide ones
+/// (`wide_v`, rows of more than 32 slots; slot_stride is then at least 64).
+template <bool wide_v>
+struct resident_row {
+  __m512 r0, r1, r2, r3;
+  static resident_row load(const float* x) noexcept {
+    if constexpr (wide_v)
+      return {_mm512_loadu_ps(x), _mm512_loadu_ps(x + 16), _mm512_loadu_ps(x + 32),
+              _mm512_loadu_ps(x + 48)};
+    else
+      return {_mm512_loadu_ps(x), _mm512_loadu_ps(x + 16), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  }
+  bool may_have_nan() const noexcept {
+    __mmask16 m = _mm512_cmp_ps_mask(r0, r0, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(r1, r1, _CMP_UNORD_Q);
+    if constexpr (wide_v)
+      m |= _mm512_cmp_ps_mask(r2, r2, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(r3, r3, _CMP_UNORD_Q);
+    return m != 0;
+  }
+  /// Lane l gets slot idx[l] (< 32, or < 64 when wide; larger indices give an unspecified value).
+  /// vpermi2ps reads only the low 5 index bits, so both halves use the same index vector.
+  __m512 pick(__m512i idx) const noexcept {
+    const __m512 low = _mm512_permutex2var_ps(r0, idx, r1);
+    if constexpr (!wide_v) {
+      return low;
+    } else {
+      const __m512 high = _mm512_permutex2var_ps(r2, idx, r3);
+      return _mm512_mask_mov_ps(low, _mm512_test_epi32_mask(idx, _mm512_set1_epi32(32)), high);
+    }
+  }
+};
+
+template <bool gather_v, bool categorical_v>
+struct group_eval<xsimd::avx512bw, 3, gather_v, categorical_v> {
+  using state = resident_row<gather_v>;
+  static state load(const float* x) noexcept { return state::load(x); }
   /// Gathered slots are not checked, so kernels that gather always fix NaN up.
   static bool may_have_nan(const state& s, const float*) noexcept {
-    return gather_v || (_mm512_cmp_ps_mask(s.lo, s.lo, _CMP_UNORD_Q) |
-                        _mm512_cmp_ps_mask(s.hi, s.hi, _CMP_UNORD_Q)) != 0;
+    return gather_v || s.may_have_nan();
   }
   template <bool nan_v>
-  static unsigned mask(const walk_view& v, std::int32_t group, const state& s,
+  static unsigned mask(const walk_view& v, std::size_t base, const state& s,
                        const float* x) noexcept {
-    const std::size_t base = static_cast<std::size_t>(group) * 8;
+    const std::size_t group = base >> 3;
     // Eight lanes used; zero-masked loads keep the upper lanes defined.
     const __m512i idx = _mm512_maskz_loadu_epi32(0xFF, v.slot + base);
-    __m512 value = _mm512_permutex2var_ps(s.lo, idx, s.hi);
+    __m512 value = s.pick(idx);
     if constexpr (gather_v) {
       if (v.gathers[group]) value = _mm512_mask_i32gather_ps(value, 0xFF, idx, x, 4);
+    }
+    if constexpr (categorical_v) {
+      if (const unsigned lanes = v.category_lanes[group]; lanes != 0)
+        value = category_sign16(value, _mm512_maskz_loadu_epi32(0xFF, v.category_lo + base),
+                                _mm512_maskz_loadu_epi32(0xFF, v.category_hi + base),
+                                static_cast<__mmask16>(lanes));
     }
     if constexpr (nan_v)
       value = _mm512_fixupimm_ps(value, value, _mm512_maskz_loadu_epi32(0xFF, v.fixup + base), 0);
@@ -45,29 +94,93 @@ struct group_eval<xsimd::avx512bw, 3, gather_v> {
   }
 };
 
-template <bool gather_v>
-struct group_eval<xsimd::avx512bw, 4, gather_v> {
-  struct state {
-    __m512 lo, hi;
-  };
-  static state load(const float* x) noexcept { return {_mm512_loadu_ps(x), _mm512_loadu_ps(x + 16)}; }
+template <bool gather_v, bool categorical_v>
+struct group_eval<xsimd::avx512bw, 4, gather_v, categorical_v> {
+  using state = resident_row<gather_v>;
+  static state load(const float* x) noexcept { return state::load(x); }
   /// Gathered slots are not checked, so kernels that gather always fix NaN up.
   static bool may_have_nan(const state& s, const float*) noexcept {
-    return gather_v || (_mm512_cmp_ps_mask(s.lo, s.lo, _CMP_UNORD_Q) |
-                        _mm512_cmp_ps_mask(s.hi, s.hi, _CMP_UNORD_Q)) != 0;
+    return gather_v || s.may_have_nan();
   }
   template <bool nan_v>
-  static unsigned mask(const walk_view& v, std::int32_t group, const state& s,
+  static unsigned mask(const walk_view& v, std::size_t base, const state& s,
                        const float* x) noexcept {
-    const std::size_t base = static_cast<std::size_t>(group) * 16;
+    const std::size_t group = base >> 4;
     const __m512i idx = _mm512_load_si512(v.slot + base);
-    __m512 value = _mm512_permutex2var_ps(s.lo, idx, s.hi);
+    __m512 value = s.pick(idx);
     if constexpr (gather_v) {
       if (v.gathers[group]) value = _mm512_mask_i32gather_ps(value, 0xFFFF, idx, x, 4);
+    }
+    if constexpr (categorical_v) {
+      if (const unsigned lanes = v.category_lanes[group]; lanes != 0)
+        value = category_sign16(value, _mm512_load_si512(v.category_lo + base),
+                                _mm512_load_si512(v.category_hi + base),
+                                static_cast<__mmask16>(lanes));
     }
     if constexpr (nan_v)
       value = _mm512_fixupimm_ps(value, value, _mm512_load_si512(v.fixup + base), 0);
     return _mm512_cmp_ps_mask(value, _mm512_load_ps(v.threshold + base), _CMP_NLT_UQ);
+  }
+};
+
+/// The root group of one tree for 16 rows per step: one compare per lane against the lane's
+/// column (NaN handled by the predicate itself: default left uses ordered `x >= t`, false for
+/// NaN; default right uses unordered `!(x < t)`, true for NaN; categorical lanes: in the set,
+/// or NaN and default right), the lanes' masks OR-ed into a
+/// per-row code, the exit found by walking the code's bits in vector lanes, and the next group
+/// and exit word picked with one permute each.
+/// A group's W exit words (64-byte aligned) in the low lanes of a zmm, zero above.
+template <int W>
+inline __m512i load_exits(const std::int32_t* p) noexcept {
+  if constexpr (W == 16)
+    return _mm512_load_si512(p);
+  else
+    return _mm512_maskz_loadu_epi32(0xFF, p);
+}
+
+template <int depth_v>
+struct root_step<xsimd::avx512bw, depth_v> {
+  static constexpr bool available = true;
+  static constexpr bool categorical = true;
+  static void run(const walk_view& v, const float* xt, std::size_t num_rows, std::size_t base,
+                  std::int32_t* next_out, std::int32_t* word_out) noexcept {
+    constexpr int W = 1 << depth_v;
+    const __m512i next = load_exits<W>(v.next + base);
+    const __m512i words = load_exits<W>(v.ref + base);
+    const __m512i one = _mm512_set1_epi32(1);
+    const unsigned categorical = v.category_lanes[base >> depth_v];
+    for (std::size_t r = 0; r < num_rows; r += 16) {
+      __m512i code = _mm512_setzero_si512();
+#pragma GCC unroll 16
+      for (int l = 0; l < W - 1; ++l) {
+        const __m512 x = _mm512_load_ps(xt + static_cast<std::size_t>(v.slot[base + l]) * tile_rows + r);
+        const __m512 t = _mm512_set1_ps(v.threshold[base + l]);
+        const bool default_left = v.nan_value[base + l] < 0.0f;
+        __mmask16 right = default_left ? _mm512_cmp_ps_mask(x, t, _CMP_GE_OQ)
+                                       : _mm512_cmp_ps_mask(x, t, _CMP_NLT_UQ);
+        if (((categorical >> l) & 1u) != 0) {
+          // In the set (category_sign16's rule; false for NaN), or missing and default right.
+          const __m512 sign = category_sign16(x, _mm512_set1_epi32(v.category_lo[base + l]),
+                                              _mm512_set1_epi32(v.category_hi[base + l]), 0xFFFF);
+          right = _mm512_cmp_ps_mask(sign, _mm512_setzero_ps(), _CMP_GT_OQ);
+          if (!default_left) right |= _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+        }
+        code = _mm512_mask_or_epi32(code, right, code, _mm512_set1_epi32(1 << l));
+      }
+      // Complete-tree walk on the code: node = 2 * node + 1 + (goes right at node). (The maskz
+      // forms with a full mask are the same instructions; the unmasked intrinsics trip gcc 12's
+      // -Wmaybe-uninitialized on their internal _mm512_undefined_epi32.)
+      constexpr __mmask16 all = 0xFFFF;
+      __m512i node = _mm512_setzero_si512();
+#pragma GCC unroll 4
+      for (int level = 0; level < depth_v; ++level) {
+        const __m512i bit = _mm512_and_si512(_mm512_maskz_srlv_epi32(all, code, node), one);
+        node = _mm512_add_epi32(_mm512_add_epi32(node, node), _mm512_add_epi32(one, bit));
+      }
+      const __m512i exit = _mm512_sub_epi32(node, _mm512_set1_epi32(W - 1));
+      _mm512_store_si512(next_out + r, _mm512_maskz_permutexvar_epi32(all, exit, next));
+      _mm512_store_si512(word_out + r, _mm512_maskz_permutexvar_epi32(all, exit, words));
+    }
   }
 };
 

@@ -30,34 +30,76 @@ struct walk_view {
   const std::int32_t* ref;
   const std::uint8_t* gathers;
   const std::uint8_t* lut;
+  const std::uint16_t* category_lanes;  ///< per group: categorical lanes (bit per lane)
+  const std::int32_t* category_lo;      ///< per lane: categories 0..31 that go right
+  const std::int32_t* category_hi;      ///< per lane: categories 32..63 that go right
 };
+
+/// What a categorical lane compares against its threshold 0: +1 when the (non-missing) value's
+/// category is in the lane's set, -1 when not (negative values, non-integers truncated toward
+/// zero, codes >= 64, +-inf: the reference rule with sets limited to codes < 64); NaN stays NaN
+/// and then takes the lane's default side like any missing value.
+inline float category_sign(float x, std::int32_t lo, std::int32_t hi) noexcept {
+  if (x != x) return x;
+  if (!(x >= 0.0f) || !(x < 64.0f)) return -1.0f;
+  const auto code = static_cast<std::uint32_t>(x);
+  const std::uint32_t bits = code < 32 ? static_cast<std::uint32_t>(lo) >> code
+                                       : static_cast<std::uint32_t>(hi) >> (code - 32);
+  return (bits & 1u) != 0 ? 1.0f : -1.0f;
+}
+
+/// Rows per block: the kernels' output tile is [tree][tile_rows], so that the engine can add one
+/// tree's values for 16 rows with one vector add.
+inline constexpr std::size_t tile_rows = 64;
+
+/// Slots copied column-major (xt[s * tile_rows + r]) for the root step across rows: every slot
+/// of a group that does not gather (compile::resident_slots).
+inline constexpr int column_slots = 64;
 
 /**
  * Walks trees [0, num_trees) of a tile (root groups `roots`, step counts `steps`) for rows
- * [0, num_rows) of the slot buffer `xs` (row r at xs + r * stride, missing already NaN) and
- * writes each tree's leaf node id + 1 to refs[r * num_trees + j].
+ * [0, num_rows) (num_rows <= tile_rows) of the slot buffer `xs` (row r at xs + r * stride, missing
+ * already NaN) and writes the OR of the exit words `v.ref` it passed (with `ref`: leaf node id + 1;
+ * with `leaf_bits`: the weighted leaf value's bits) to refs[j * tile_rows + r].
+ * `xt`: the same rows column-major for slots < column_slots (rows up to the next multiple of 16
+ * defined), or nullptr; kernels with a root step across rows use it.
  */
 using walk_fn = void (*)(const walk_view& v, const float* xs, std::size_t stride,
-                         std::size_t num_rows, const std::int32_t* roots,
+                         const float* xt, std::size_t num_rows, const std::int32_t* roots,
                          const std::int32_t* steps, int num_trees, std::int32_t* refs);
 
-/// One architecture's kernels: [depth 3, depth 4] x [all slots resident, some gathered].
+/// One architecture's kernels: [depth 3, depth 4] x [at most 32 slots, more (64 resident on
+/// AVX-512, the rest gathered)] x [no categorical lanes, some].
 struct kernel_set {
-  walk_fn walk[2][2];
+  walk_fn walk[2][2][2];
 };
 
 /// Walks in flight per row.
 inline constexpr int walks_in_flight = 8;
 
-/// group_eval<Arch, depth_v, gather_v> provides `state load(const float* x)`,
+/// group_eval<Arch, depth_v, gather_v, categorical_v> provides `state load(const float* x)`,
 /// `bool may_have_nan(const state&, const float* x)` and
-/// `template <bool nan_v> unsigned mask(const walk_view&, std::int32_t group, const state&,
+/// `template <bool nan_v> unsigned mask(const walk_view&, std::size_t base, const state&,
 /// const float* x)`, where bit i of the mask is "goes right at lane i" (NaN resolved to its
-/// default side; with nan_v = false the caller promises the values read hold no NaN).
-template <class arch_t, int depth_v, bool gather_v>
+/// default side; with nan_v = false the caller promises the values read hold no NaN) and `base`
+/// is the group's first lane (group * W).
+/// With categorical_v, lanes flagged in category_lanes get category_sign's value first.
+template <class arch_t, int depth_v, bool gather_v, bool categorical_v>
 struct group_eval;
 
 /// Exit 0 .. 2^D - 1 of a complete depth-D group from its "goes right" mask.
+/// root_step<arch, D>: evaluates one tree's root group for many rows at once from the
+/// column-major copy (a root group is the same for every row). Architectures that have one define
+/// `available = true` and `run(v, xt, num_rows, base, next_out, word_out)` (base: the group's
+/// first lane), writing each row's next group (its first lane) and exit word; the others leave the root to the per-row walk.
+template <class arch_t, int depth_v>
+struct root_step {
+  static constexpr bool available = false;
+  static constexpr bool categorical = false;  ///< handles categorical lanes
+  static void run(const walk_view&, const float*, std::size_t, std::size_t, std::int32_t*,
+                  std::int32_t*) noexcept {}
+};
+
 template <class arch_t, int depth_v>
 inline unsigned exit_index(unsigned mask, const std::uint8_t* lut) noexcept {
   if constexpr (depth_v == 3) {
@@ -71,54 +113,90 @@ inline unsigned exit_index(unsigned mask, const std::uint8_t* lut) noexcept {
 
 /// The K walks of one row through a chunk of trees, fixed step count, branch-free.
 /// nan_v = false: the row has no NaN in its register-resident slots, so the NaN fix-up is skipped.
-template <class eval, int depth_v, bool nan_v, class arch_t, class state_t>
+/// start: the groups the walks start from (first lane, group * W; unsigned so that widening it
+/// for addressing costs nothing); acc: the exit words collected so far (in and out).
+/// last_only: exactly one step (the common case after the root step across rows: depth-6 trees
+/// in D = 3 groups, depth-8 trees in D = 4 groups), so the next group is never loaded and the
+/// K walks need half the registers.
+template <class eval, int depth_v, bool nan_v, bool last_only, class arch_t, class state_t>
 inline void walk_row(const walk_view& v, const state_t& state, const float* x,
-                     const std::int32_t* root, int chunk_steps, std::int32_t* acc) noexcept {
-  constexpr int W = 1 << depth_v;
+                     const std::uint32_t* start, int chunk_steps, std::int32_t* acc) noexcept {
   constexpr int K = walks_in_flight;
-  std::int32_t g[K];
+  std::uint32_t g[K];
 #pragma GCC unroll 16
-  for (int k = 0; k < K; ++k) {
-    g[k] = root[k];
-    acc[k] = 0;
-  }
-  for (int s = 0; s < chunk_steps; ++s) {
+  for (int k = 0; k < K; ++k) g[k] = start[k];
+  for (int s = 0; s < (last_only ? 1 : chunk_steps); ++s) {
     // Unrolled so the K independent walks stay in registers and overlap in the core.
 #pragma GCC unroll 16
     for (int k = 0; k < K; ++k) {
       const unsigned m = eval::template mask<nan_v>(v, g[k], state, x);
-      const std::size_t e =
-          static_cast<std::size_t>(g[k]) * W + exit_index<arch_t, depth_v>(m, v.lut);
+      const std::size_t e = static_cast<std::size_t>(g[k]) + exit_index<arch_t, depth_v>(m, v.lut);
       acc[k] |= v.ref[e];
-      g[k] = v.next[e];
+      if constexpr (!last_only) g[k] = static_cast<std::uint32_t>(v.next[e]);
     }
   }
 }
 
-template <class arch_t, int depth_v, bool gather_v>
-void walk_block(const walk_view& v, const float* xs, std::size_t stride, std::size_t num_rows,
-                const std::int32_t* roots, const std::int32_t* steps, int num_trees,
-                std::int32_t* refs) {
-  using eval = group_eval<arch_t, depth_v, gather_v>;
+/// walk_row with the step count's common cases (0, 1) resolved at compile time.
+template <class eval, int depth_v, bool nan_v, class arch_t, class state_t>
+inline void walk_row_steps(const walk_view& v, const state_t& state, const float* x,
+                           const std::uint32_t* start, int steps, std::int32_t* acc) noexcept {
+  if (steps == 1)
+    walk_row<eval, depth_v, nan_v, true, arch_t>(v, state, x, start, 1, acc);
+  else if (steps > 1)
+    walk_row<eval, depth_v, nan_v, false, arch_t>(v, state, x, start, steps, acc);
+}
+
+template <class arch_t, int depth_v, bool gather_v, bool categorical_v>
+void walk_block(const walk_view& v, const float* xs, std::size_t stride, const float* xt,
+                std::size_t num_rows, const std::int32_t* roots, const std::int32_t* steps,
+                int num_trees, std::int32_t* refs) {
+  using eval = group_eval<arch_t, depth_v, gather_v, categorical_v>;
+  using root_eval = root_step<arch_t, depth_v>;
   constexpr int K = walks_in_flight;
   for (int j0 = 0; j0 < num_trees; j0 += K) {
-    std::int32_t root[K];
+    std::uint32_t root[K];  // first lanes of the root groups
     int chunk_steps = 0;
     const int n = num_trees - j0 < K ? num_trees - j0 : K;
+    // The root step runs across rows when the column copy holds every root's slots (groups that
+    // gather are exactly those with a slot beyond the register-resident 64 = column_slots).
+    bool across_rows = root_eval::available && xt != nullptr && num_rows >= 16;
     for (int k = 0; k < K; ++k) {
-      root[k] = k < n ? roots[j0 + k] : 0;
+      const std::int32_t group = k < n ? roots[j0 + k] : 0;
+      root[k] = static_cast<std::uint32_t>(group) << depth_v;
       if (k < n && steps[j0 + k] > chunk_steps) chunk_steps = steps[j0 + k];
+      across_rows = across_rows && v.gathers[group] == 0 &&
+                    (root_eval::categorical || v.category_lanes[group] == 0);
     }
+    across_rows = across_rows && chunk_steps > 0;
+    alignas(64) std::int32_t start[K][tile_rows];  // per tree and row: group after the root
+    alignas(64) std::int32_t word[K][tile_rows];   // per tree and row: the root exit's word
+    if (across_rows) {
+      for (int k = 0; k < K; ++k) root_eval::run(v, xt, num_rows, root[k], start[k], word[k]);
+    }
+    const int row_steps = across_rows ? chunk_steps - 1 : chunk_steps;
     for (std::size_t r = 0; r < num_rows; ++r) {
       const float* x = xs + r * stride;
       const auto state = eval::load(x);
+      std::uint32_t g[K];
       std::int32_t acc[K];
+      if (across_rows) {
+        for (int k = 0; k < K; ++k) {
+          g[k] = static_cast<std::uint32_t>(start[k][r]);
+          acc[k] = word[k][r];
+        }
+      } else {
+        for (int k = 0; k < K; ++k) {
+          g[k] = root[k];
+          acc[k] = 0;
+        }
+      }
       if (eval::may_have_nan(state, x))
-        walk_row<eval, depth_v, true, arch_t>(v, state, x, root, chunk_steps, acc);
+        walk_row_steps<eval, depth_v, true, arch_t>(v, state, x, g, row_steps, acc);
       else
-        walk_row<eval, depth_v, false, arch_t>(v, state, x, root, chunk_steps, acc);
-      std::int32_t* out = refs + r * static_cast<std::size_t>(num_trees) + j0;
-      for (int k = 0; k < n; ++k) out[k] = acc[k];
+        walk_row_steps<eval, depth_v, false, arch_t>(v, state, x, g, row_steps, acc);
+      std::int32_t* out = refs + static_cast<std::size_t>(j0) * tile_rows + r;
+      for (int k = 0; k < n; ++k) out[static_cast<std::size_t>(k) * tile_rows] = acc[k];
     }
   }
 }
@@ -126,27 +204,33 @@ void walk_block(const walk_view& v, const float* xs, std::size_t stride, std::si
 template <class arch_t>
 kernel_set make_kernel_set() noexcept {
   kernel_set ks{};
-  ks.walk[0][0] = &walk_block<arch_t, 3, false>;
-  ks.walk[0][1] = &walk_block<arch_t, 3, true>;
-  ks.walk[1][0] = &walk_block<arch_t, 4, false>;
-  ks.walk[1][1] = &walk_block<arch_t, 4, true>;
+  ks.walk[0][0][0] = &walk_block<arch_t, 3, false, false>;
+  ks.walk[0][1][0] = &walk_block<arch_t, 3, true, false>;
+  ks.walk[1][0][0] = &walk_block<arch_t, 4, false, false>;
+  ks.walk[1][1][0] = &walk_block<arch_t, 4, true, false>;
+  ks.walk[0][0][1] = &walk_block<arch_t, 3, false, true>;
+  ks.walk[0][1][1] = &walk_block<arch_t, 3, true, true>;
+  ks.walk[1][0][1] = &walk_block<arch_t, 4, false, true>;
+  ks.walk[1][1][1] = &walk_block<arch_t, 4, true, true>;
   return ks;
 }
 
 /// The portable kernel: one lane at a time, same layout, same NaN rule.
-template <int depth_v, bool gather_v>
-struct group_eval<scalar_arch, depth_v, gather_v> {
+template <int depth_v, bool gather_v, bool categorical_v>
+struct group_eval<scalar_arch, depth_v, gather_v, categorical_v> {
   struct state {};
   static state load(const float*) noexcept { return {}; }
   static bool may_have_nan(const state&, const float*) noexcept { return true; }
   template <bool nan_v>
-  static unsigned mask(const walk_view& v, std::int32_t group, const state&,
+  static unsigned mask(const walk_view& v, std::size_t base, const state&,
                        const float* x) noexcept {
     constexpr int W = 1 << depth_v;
-    const std::size_t base = static_cast<std::size_t>(group) * W;
     unsigned m = 0;
+    const unsigned categorical = categorical_v ? v.category_lanes[base >> depth_v] : 0u;
     for (int l = 0; l < W - 1; ++l) {
       float value = x[v.slot[base + l]];
+      if (((categorical >> l) & 1u) != 0)
+        value = category_sign(value, v.category_lo[base + l], v.category_hi[base + l]);
       if (value != value) value = v.nan_value[base + l];
       m |= static_cast<unsigned>(!(value < v.threshold[base + l])) << l;
     }
