@@ -3,6 +3,7 @@
 #   tools/install-deps.sh            what building grove-predict and the examples needs
 #   tools/install-deps.sh --tests    also what the test suite needs
 #   tools/install-deps.sh --bench    also what the benchmarks need
+#   tools/install-deps.sh --fuzz     also clang-14 with libFuzzer (tests/fuzz/run.sh)
 set -euo pipefail
 
 packages=(cmake make g++ libxsimd-dev nlohmann-json3-dev)
@@ -10,6 +11,7 @@ for arg in "$@"; do
   case "$arg" in
     --tests) packages+=(catch2 libxgboost-dev qemu-user) ;;
     --bench) packages+=(libbenchmark-dev libxgboost-dev) ;;
+    --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
     *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
