@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Builds grove and runs every test. Installs missing Debian packages first.
+# Builds grove and runs every test: the suite (Release), then the hardening stage (the suite
+# under AddressSanitizer + UndefinedBehaviorSanitizer, the concurrency tests under
+# ThreadSanitizer, 60 s of libFuzzer per fuzz target). Installs missing Debian packages first.
+# GROVE_SKIP_HARDENING=1 runs the Release suite only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install-deps.sh --tests
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DGROVE_BUILD_TESTS=ON -DGROVE_BUILD_EXAMPLES=ON
 cmake --build build -j"$(nproc)"
-cd build
-ctest --output-on-failure -j"$(nproc)"
+(cd build && ctest --output-on-failure -j"$(nproc)")
+if [ "${GROVE_SKIP_HARDENING:-0}" != 1 ]; then
+  bash tests/run-hardening.sh 60
+fi

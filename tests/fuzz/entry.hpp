@@ -70,6 +70,10 @@ inline grove::load_options dump_options(std::uint64_t h, bool multiclass) {
   static const float base_scores[] = {0.5f, 0.3f, 2.0f, 1e-7f};
   o.base_score = base_scores[(h >> 8) % 4];
   if ((h >> 12) % 4 == 0) o.num_feature = 64;  // sometimes a declared width too
+  // Dump trees are stored by node id and ids may be sparse, so a few bytes can claim 2^24 node
+  // slots per tree and, within the default limits, 2^28 in all (several GB: docs/limits.md).
+  // The fuzz runs check that memory stays within the limits, so they use a smaller one.
+  o.limits.max_total_nodes = std::int64_t{1} << 22;
   return o;
 }
 

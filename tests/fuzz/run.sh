@@ -52,8 +52,10 @@ run_one() {
   local t="$1" dir="$work/out/$1"
   mkdir -p "$dir/artifacts"
   local begin=$(date +%s) rc=0
-  # Leak detection stays on; the logs of every worker go to fuzz.log.
+  # Leak detection stays on (ASan's default under libFuzzer). The seed is fixed unless
+  # GROVE_FUZZ_SEED says otherwise (0: random), so a CI run explores the same way each time.
   "$build/fuzz_$t" -max_total_time="$seconds" -max_len=1000000 -rss_limit_mb=2048 -timeout=10 \
+    -seed="${GROVE_FUZZ_SEED:-1}" \
     -print_final_stats=1 -dict="$root/tests/fuzz/grove.dict" -artifact_prefix="$dir/artifacts/" \
     "$work/corpus/$t" \
     >"$dir/fuzz.log" 2>&1 || rc=$?
