@@ -19,10 +19,14 @@
 
 namespace grove::detail {
 
-/// Hardware threads, at least 1.
+/// Hardware threads, at least 1. Asked once: glibc answers by reading /sys, which costs
+/// microseconds, too much for every single-row predict().
 inline std::size_t hardware_threads() noexcept {
-  const unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : n;
+  static const std::size_t count = [] {
+    const unsigned n = std::thread::hardware_concurrency();
+    return n == 0 ? std::size_t{1} : static_cast<std::size_t>(n);
+  }();
+  return count;
 }
 
 class thread_pool {
