@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "support/fixture.hpp"
+#include "support/temp_dir.hpp"
 #include "support/model_json.hpp"
 
 namespace fs = std::filesystem;
@@ -127,19 +128,7 @@ std::string be64(std::uint64_t v) {
   return s;
 }
 
-struct temp_dir {
-  fs::path path;
-  explicit temp_dir(const std::string& tag) {
-    std::random_device rd;
-    path = fs::temp_directory_path() /
-           ("grove-test-" + tag + "-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using grove_test::temp_dir;
 
 /// Loads corrupted bytes: either a grove::error, or a model that predicts without crashing.
 void load_or_refuse(const std::string& bytes, const grove_test::dense_rows_t& x,

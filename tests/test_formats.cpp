@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "support/fixture.hpp"
+#include "support/temp_dir.hpp"
 #include "support/model_json.hpp"
 
 namespace fs = std::filesystem;
@@ -153,20 +154,7 @@ std::size_t replace_all(std::string& s, const std::string& from, const std::stri
 
 json& booster_model(json& doc) { return doc["learner"]["gradient_booster"]["model"]; }
 
-/// A fresh directory for files this test writes, removed at the end.
-struct temp_dir {
-  fs::path path;
-  explicit temp_dir(const std::string& tag) {
-    std::random_device rd;
-    path = fs::temp_directory_path() /
-           ("grove-test-" + tag + "-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using grove_test::temp_dir;
 
 }  // namespace
 

@@ -18,6 +18,8 @@
 #include <sstream>
 #include <string>
 
+#include <unistd.h>
+
 #include "support/fixture.hpp"
 
 namespace fs = std::filesystem;
@@ -37,12 +39,18 @@ std::string slurp(const fs::path& p) {
 }
 
 run_result run(const std::string& command) {
+  // Names unique to this process: CTest runs the test cases of this file in parallel.
+  static int calls = 0;
+  const std::string tag = std::to_string(::getpid()) + "_" + std::to_string(calls++);
   const fs::path dir = fs::temp_directory_path();
-  const fs::path out = dir / "grove_qemu_out.txt", err = dir / "grove_qemu_err.txt";
+  const fs::path out = dir / ("grove_qemu_out_" + tag + ".txt");
+  const fs::path err = dir / ("grove_qemu_err_" + tag + ".txt");
   run_result r;
   r.status = std::system((command + " > " + out.string() + " 2> " + err.string()).c_str());
   r.out = slurp(out);
   r.err = slurp(err);
+  fs::remove(out);
+  fs::remove(err);
   return r;
 }
 
