@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "support/fixture.hpp"
-#include "support/temp_dir.hpp"
+#include "support/files.hpp"
 #include "support/model_json.hpp"
 
 namespace fs = std::filesystem;
@@ -31,17 +31,8 @@ using grove_test::count_bit_mismatches;
 
 namespace {
 
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open " + path.string());
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-void write_bytes(const fs::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) throw std::runtime_error("cannot write " + path.string());
-}
+using grove_test::read_bytes;
+using grove_test::write_bytes;
 
 /// A model directory: rows and XGBoost's margins for them.
 struct sample {
