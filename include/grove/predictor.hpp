@@ -85,17 +85,16 @@ class predictor {
     const output kind = options.kind;
     const engine& e = *engine_;
     auto run = [&](std::size_t begin, std::size_t end) {
-      // Engine blocks of up to 64 rows; value output goes through a stack buffer of margins.
+      // Rows go to the engine in blocks. Margins are written straight into the output when a row's
+      // output holds them (margin output, and value output of width num_output, transformed in
+      // place); only multi:softmax, one class index per row, needs them on the side: a stack
+      // buffer, which the output limit (ir::limits::max_outputs) keeps large enough for one row.
       constexpr std::size_t block = 64;
-      float margin[block * max_stack_outputs];
-      std::vector<float> wide;  // only for models with more outputs than fit on the stack
-      float* m = margin;
-      if (kind == output::value && num_output > max_stack_outputs) {
-        wide.resize(block * num_output);
-        m = wide.data();
-      }
-      for (std::size_t r0 = begin; r0 < end; r0 += block) {
-        const std::size_t n = std::min(block, end - r0);
+      float scratch[scratch_floats];
+      const bool on_the_side = kind == output::value && width != num_output;
+      const std::size_t step = on_the_side ? std::min(block, scratch_floats / num_output) : block;
+      for (std::size_t r0 = begin; r0 < end; r0 += step) {
+        const std::size_t n = std::min(step, end - r0);
         const rows part(x.row(r0), n, x.num_cols, x.stride);
         float* o = out + r0 * width;
         if (kind == output::leaf) {
@@ -103,6 +102,7 @@ class predictor {
         } else if (kind == output::margin) {
           e.margins(part, missing, trees, o);
         } else {
+          float* m = on_the_side ? scratch : o;
           e.margins(part, missing, trees, m);
           for (std::size_t r = 0; r < n; ++r)
             ir::transform_row(f.obj, m + r * num_output, num_output, o + r * width);
@@ -120,7 +120,8 @@ class predictor {
   }
 
  private:
-  static constexpr std::size_t max_stack_outputs = 64;
+  /// Floats of margins kept on the stack for multi:softmax; at least ir::limits::max_outputs.
+  static constexpr std::size_t scratch_floats = 4096;
 
   ir::tree_range trees_for(const predict_options& options) const {
     return ir::rounds_to_trees(model_.forest(), options.iteration_begin, options.iteration_end);
