@@ -135,6 +135,7 @@ struct random_spec {
   bool dart = false;
   bool chains = false;  // depth-20 one-sided chains
   bool cover = true;
+  bool odd_covers = false;  // covers of 0, negative, NaN, inf: they only weigh the feature order
 };
 
 float pick_threshold(std::mt19937& rng) {
@@ -211,6 +212,10 @@ tree random_tree(std::mt19937& rng, const random_spec& s, int leaf_size) {
     }
   } else {
     t.categorical.clear();
+  }
+  if (s.odd_covers) {
+    static const float odd[] = {0.0f, -0.0f, -1.0f, nan_f, inf_f, -inf_f, 1e30f, 3.0f};
+    for (float& c : t.cover) c = odd[std::uniform_int_distribution<int>(0, 7)(rng)];
   }
   if (!s.cover) t.cover.clear();
   return t;
@@ -335,6 +340,15 @@ TEST_CASE("engine: random forests bit-exact", "[engine]") {
     wide.cover = false;
     check_random(wide, 18, {1, 17});
   }
+  SECTION("covers of zero, negative or not finite") {
+    // They once left features without a register slot (the walk read slot 0 instead).
+    random_spec s{30, 1, 30, 8, 0.1};
+    s.odd_covers = true;
+    check_random(s, 23, {1, 17, 1000});
+    random_spec wide{80, 1, 30, 8, 0.1};
+    wide.odd_covers = true;
+    check_random(wide, 24, {17, 1000});
+  }
   SECTION("categorical splits") {
     random_spec s{8, 1, 30, 6, 0.1};
     s.categorical_prob = 0.3;
@@ -367,6 +381,7 @@ TEST_CASE("engine: many random seeds", "[engine][fuzz]") {
     s.vector_leaf = s.num_output > 1 && seed % 2 == 0;
     s.dart = seed % 4 == 1;
     s.cover = seed % 5 != 0;
+    s.odd_covers = seed % 5 == 1;
     check_random(s, seed, {std::uniform_int_distribution<std::size_t>(1, 40)(rng)});
   }
 }

@@ -131,10 +131,7 @@ class engine {
   explicit engine(const ir::forest& f, const engine_options& options = {}) {
     isa_ = choose_isa(options.isa);
     ks_ = kernel_set_for(isa_);
-    // Groups of 4 levels are chosen only on request: the fuzzer found a model on which they are
-    // not exact (tests/fuzz/regressions/predict/crash-d3d3946e..., a leaf's sibling is reached),
-    // while groups of 3 levels are. auto_depth() returns to use once that is fixed.
-    const int depth = options.group_depth == 0 ? 3 : options.group_depth;
+    const int depth = options.group_depth == 0 ? auto_depth(f) : options.group_depth;
     g_ = compile::build_grouped_forest(f, depth);
     bool any_categorical = false;
     for (std::uint16_t c : g_.category_lanes) any_categorical = any_categorical || c != 0;
@@ -228,7 +225,7 @@ class engine {
   }
 
   /// Depth 3 unless depth-4 groups save steps: a depth-4 step costs about 1.25 depth-3 steps.
-  [[maybe_unused]] static int auto_depth(const ir::forest& f) {
+  static int auto_depth(const ir::forest& f) {
     double cost3 = 0.0, cost4 = 0.0;
     for (const ir::tree& t : f.trees) {
       int d = 0;

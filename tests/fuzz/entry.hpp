@@ -258,14 +258,11 @@ inline void predict(const std::uint8_t* data, std::size_t size) {
 
   // ==== ISA KERNELS: every engine kernel compiled in and supported by this CPU =============
   // (scalar always; AVX2 / AVX-512 when built with runtime dispatch, as fuzz_predict and the
-  // Catch2 tests are), with groups of 3 levels, against the reference, bit for bit. Groups of 4
-  // levels are left out: they are not exact on the saved input
-  // regressions/predict/crash-d3d3946e... (tree 0 reaches leaf 111 instead of 112), so they are
-  // chosen only on explicit request until that is fixed.
+  // Catch2 tests are), with groups of 3 and of 4 levels, against the reference, bit for bit.
   for (const grove::isa_kind isa :
        {grove::isa_kind::scalar, grove::isa_kind::avx2, grove::isa_kind::avx512}) {
     if (!grove::isa_compiled(isa) || !grove::cpu_supports(isa)) continue;
-    for (const int depth : {3}) {
+    for (const int depth : {3, 4}) {
       grove::engine_options eo;
       eo.isa = isa;
       eo.group_depth = depth;

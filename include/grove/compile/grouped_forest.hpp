@@ -251,8 +251,13 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth) {
             g.leaf_bits[e] = leaf_value_bits(i, it.node);
             g.next[e] = 0;
           } else {
+            // Cover is only a weight for the feature order; a file's covers can be zero,
+            // negative or not finite, and then an even split stands in for them.
             double reach = pg.reach / static_cast<double>(1 << depth);
-            if (root_cover > 0.0) reach = pg.reach * t.cover[it.node] / root_cover;
+            const double cover = t.cover.empty() ? 0.0 : static_cast<double>(t.cover[it.node]);
+            if (root_cover > 0.0 && std::isfinite(root_cover) && cover >= 0.0 &&
+                cover <= root_cover)
+              reach = pg.reach * cover / root_cover;
             const std::int32_t child = new_group();
             g.next[base + static_cast<std::size_t>(it.pos - N)] = child * W;
             queue.push_back({i, it.node, child, pg.level + 1, reach});
@@ -297,15 +302,19 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth) {
   }
 
   // Pass 2: order features by weighted use; the most used become slots 0, 1, ...
+  // Every feature a lane reads gets a slot, whatever its weight (a weight can be 0).
   std::vector<double> use(static_cast<std::size_t>(std::max(f.num_feature, 1)), 0.0);
+  std::vector<bool> used(use.size(), false);
   for (std::size_t gr = 1; gr < g.num_groups; ++gr)
     for (int l = 0; l < N; ++l) {
       const std::int32_t feat = lane_feature[gr * W + static_cast<std::size_t>(l)];
-      if (feat >= 0) use[static_cast<std::size_t>(feat)] += group_reach[gr];
+      if (feat < 0) continue;
+      use[static_cast<std::size_t>(feat)] += group_reach[gr];
+      used[static_cast<std::size_t>(feat)] = true;
     }
   std::vector<std::int32_t> order;
   for (std::int32_t k = 0; k < f.num_feature; ++k)
-    if (use[static_cast<std::size_t>(k)] > 0.0) order.push_back(k);
+    if (used[static_cast<std::size_t>(k)]) order.push_back(k);
   std::stable_sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
     return use[static_cast<std::size_t>(a)] > use[static_cast<std::size_t>(b)];
   });
