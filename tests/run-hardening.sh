@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The hardening stage of CI: sanitizer builds of the test suite (tests/sanitize.sh: ASan+UBSan
-# on everything, TSan on the concurrency tests) and 60 s of libFuzzer per fuzz target
+# on everything, TSan on the concurrency tests) and a fixed number of libFuzzer inputs per fuzz target
 # (tests/fuzz/run.sh). Both always run; the exit status is non-zero if either failed.
 #   tests/run-hardening.sh [fuzz-seconds-per-target]      (default 60)
 set -uo pipefail

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds grove and runs every test: the suite (Release), then the hardening stage (the suite
 # under AddressSanitizer + UndefinedBehaviorSanitizer, the concurrency tests under
-# ThreadSanitizer, 60 s of libFuzzer per fuzz target). Installs missing Debian packages first.
+# ThreadSanitizer, a fixed number of libFuzzer inputs per fuzz target). Installs missing Debian packages first.
 # GROVE_SKIP_HARDENING=1 runs the Release suite only.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -119,8 +119,9 @@ struct engine_options {
 };
 
 /**
- * Immutable after construction; margins() and leaves() are const, allocation-free for models
- * with up to 16384 used features, and safe to call from many threads at once.
+ * Immutable after construction; margins() and leaves() are const, allocation-free and safe to
+ * call from many threads at once. Models reading more than about 16,000 features are walked
+ * tree by tree with the reference rule (their rows do not fit the engine's stack buffer).
  * @code
  *   grove::engine e(model.forest());
  *   e.margins(grove::rows(X, n, cols), grove::missing_value, {0, model.num_trees()}, out);
@@ -132,7 +133,8 @@ class engine {
     isa_ = choose_isa(options.isa);
     ks_ = kernel_set_for(isa_);
     const int depth = options.group_depth == 0 ? auto_depth(f) : options.group_depth;
-    g_ = compile::build_grouped_forest(f, depth);
+    // A row's slots must fit the stack buffer; wider models take the reference walk.
+    g_ = compile::build_grouped_forest(f, depth, scratch_floats - kernels::column_slots);
     bool any_categorical = false;
     for (std::uint16_t c : g_.category_lanes) any_categorical = any_categorical || c != 0;
     const bool wide = g_.num_slots > 32;  // rows of more than two zmm
@@ -256,16 +258,8 @@ class engine {
                   "rows have " + std::to_string(x.num_cols) + " columns but the model needs " +
                       std::to_string(num_feature()));
     const std::size_t stride = static_cast<std::size_t>(g_.slot_stride);
-    alignas(64) float stack_xs[scratch_floats];
-    std::vector<float> heap_xs;  // only for models using more than 16384 features
-    float* xs = stack_xs;
-    std::size_t block = std::min(max_super_rows, scratch_floats / stride);
-    if (block == 0) {
-      heap_xs.resize(stride + 16);
-      xs = heap_xs.data();
-      while (reinterpret_cast<std::uintptr_t>(xs) % 64 != 0) ++xs;
-      block = 1;
-    }
+    alignas(64) float xs[scratch_floats];
+    const std::size_t block = std::min(max_super_rows, scratch_floats / stride);  // >= 1
     std::memset(xs, 0, block * stride * sizeof(float));  // slots past num_slots stay 0
     alignas(64) std::int32_t tile[tile_trees * max_block_rows];  // [tree][row] kernel output
     const std::size_t K = num_output();

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Fuzzes grove's loaders and predictor with clang-14's libFuzzer (+ ASan + UBSan).
 #   tests/fuzz/run.sh [seconds-per-target]      (default 60)
+# Each target runs a fixed number of inputs (GROVE_FUZZ_RUNS, else a per-target count that takes
+# about half of the given seconds on a 2-core machine) with a fixed seed, so a run explores the
+# same inputs every time: a CI run fails only on a change, not on luck. The seconds are a cap
+# (twice the given value) that ends a run early on a slow machine.
 # Targets: model_json, model_ubjson, dump_json, predict (tests/fuzz/fuzz_*.cpp, all built on
 # tests/fuzz/entry.hpp). Seed corpora are copied at run time from tests/fixtures/*/ (model.json,
 # model.ubj, dump.json) plus the saved regressions, into a temporary directory.
@@ -48,13 +52,20 @@ for t in "${targets[@]}"; do
 done
 
 # --- fuzz ----------------------------------------------------------------------------------
+# Without address randomisation and corpus reloads a run is repeatable: the same inputs, the same
+# coverage (addresses otherwise leak into what the fuzzer sees).
+fixed_addresses=""
+if setarch "$(uname -m)" -R true 2>/dev/null; then fixed_addresses="setarch $(uname -m) -R"; fi
+# Inputs per target at 60 s (scaled with the seconds given).
+declare -A runs_at_60=([model_json]=50000 [model_ubjson]=120000 [dump_json]=15000 [predict]=20000)
 run_one() {
   local t="$1" dir="$work/out/$1"
+  local runs="${GROVE_FUZZ_RUNS:-$(( ${runs_at_60[$t]} * seconds / 60 ))}"
   mkdir -p "$dir/artifacts"
   local begin=$(date +%s) rc=0
   # Leak detection stays on (ASan's default under libFuzzer). The seed is fixed unless
-  # GROVE_FUZZ_SEED says otherwise (0: random), so a CI run explores the same way each time.
-  "$build/fuzz_$t" -max_total_time="$seconds" -max_len=1000000 -rss_limit_mb=2048 -timeout=10 \
+  # GROVE_FUZZ_SEED says otherwise (0: random).
+  $fixed_addresses "$build/fuzz_$t" -runs="$runs" -reload=0 -max_total_time="$(( 2 * seconds ))" -max_len=1000000 -rss_limit_mb=2048 -timeout=10 \
     -seed="${GROVE_FUZZ_SEED:-1}" \
     -print_final_stats=1 -dict="$root/tests/fuzz/grove.dict" -artifact_prefix="$dir/artifacts/" \
     "$work/corpus/$t" \

@@ -151,12 +151,29 @@ struct pending_group {
 
 }  // namespace detail
 
+/// Distinct features read by the forest's split nodes.
+inline std::size_t count_used_features(const ir::forest& f) {
+  std::vector<bool> used(static_cast<std::size_t>(std::max(f.num_feature, 1)), false);
+  std::size_t count = 0;
+  for (const ir::tree& t : f.trees)
+    for (std::size_t n = 0; n < t.num_nodes(); ++n)
+      if (!t.is_leaf(n) && t.feature[n] >= 0 && t.feature[n] < f.num_feature &&
+          !used[static_cast<std::size_t>(t.feature[n])]) {
+        used[static_cast<std::size_t>(t.feature[n])] = true;
+        ++count;
+      }
+  return count;
+}
+
 /**
  * Compiles a forest into groups of `depth` levels (3 or 4). Feature slots are ordered by how
  * many group evaluations use them (weighted by cover when the model has it), so the most used
  * features are register resident on AVX-512.
+ * A forest reading more than `max_slots` features is not grouped at all: every tree takes the
+ * reference walk on the caller's row, because a row's slots would not fit the engine's buffer.
  */
-inline grouped_forest build_grouped_forest(const ir::forest& f, int depth) {
+inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
+                                           std::size_t max_slots = SIZE_MAX) {
   if (depth != 3 && depth != 4)
     throw error(error_code::invalid_argument, "group_depth",
                 "must be 3 or 4, got " + std::to_string(depth));
@@ -215,10 +232,11 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth) {
   };
   new_group();  // group 0: the sink
 
+  const bool all_scalar_path = count_used_features(f) > max_slots;
   std::vector<detail::pending_group> queue;
   for (std::size_t i = 0; i < T; ++i) {
     const ir::tree& t = f.trees[i];
-    if (detail::needs_scalar_path(t)) {
+    if (all_scalar_path || detail::needs_scalar_path(t)) {
       g.fallback[i] = static_cast<std::int32_t>(g.fallback_trees.size());
       g.fallback_trees.push_back(t);
       continue;
