@@ -335,7 +335,9 @@ TEST_CASE("engine: random forests bit-exact", "[engine]") {
   }
   SECTION("lossguide-like unbalanced, deep") { check_random({20, 1, 25, 14, 0.35}, 16, {17, 1000}); }
   SECTION("more than 32 features: gathers") {
-    check_random({40, 1, 30, 8, 0.1}, 17, {7, 1000});
+    check_random({40, 1, 30, 8, 0.1}, 17, {7, 1000});    // 64 resident slots
+    check_random({100, 1, 30, 8, 0.05}, 25, {7, 1000});  // 128 resident slots
+    check_random({200, 1, 30, 8, 0.05}, 26, {7, 1000});  // 128 resident, the rest gathered
     random_spec wide{1200, 1, 30, 8, 0.05};
     wide.cover = false;
     check_random(wide, 18, {1, 17});

@@ -137,8 +137,8 @@ class engine {
     g_ = compile::build_grouped_forest(f, depth, scratch_floats - kernels::column_slots);
     bool any_categorical = false;
     for (std::uint16_t c : g_.category_lanes) any_categorical = any_categorical || c != 0;
-    const bool wide = g_.num_slots > 32;  // rows of more than two zmm
-    walk_ = ks_.walk[depth == 4 ? 1 : 0][wide ? 1 : 0][any_categorical ? 1 : 0];
+    const int width = g_.resident_slots == 32 ? 0 : g_.resident_slots == 64 ? 1 : 2;
+    walk_ = ks_.walk[depth == 4 ? 1 : 0][width][any_categorical ? 1 : 0];
     view_ = kernels::walk_view{g_.slot.data(), g_.threshold.data(), g_.fixup.data(),
                                g_.nan_value.data(), g_.next.data(), g_.ref.data(),
                                g_.gathers.data(), g_.lut, g_.category_lanes.data(),

@@ -17,6 +17,10 @@
 #include <utility>
 #include <vector>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 #include "grove/error.hpp"
 #include "grove/ir/forest.hpp"
 #include "grove/ir/reference.hpp"
@@ -27,14 +31,28 @@ namespace grove::compile {
 template <class T>
 struct aligned_allocator {
   using value_type = T;
+  static constexpr std::size_t huge_page = std::size_t{1} << 21;
   aligned_allocator() noexcept = default;
   template <class U>
   aligned_allocator(const aligned_allocator<U>&) noexcept {}
   T* allocate(std::size_t n) {
-    if (n > std::numeric_limits<std::size_t>::max() / sizeof(T)) throw std::bad_alloc();
-    return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{64}));
+    if (n > std::numeric_limits<std::size_t>::max() / sizeof(T) - huge_page) throw std::bad_alloc();
+    const std::size_t bytes = n * sizeof(T);
+    if (bytes < huge_page) return static_cast<T*>(::operator new(bytes, std::align_val_t{64}));
+    // Large models' groups are read at random: on 2 MiB pages a walk step costs no TLB miss.
+    const std::size_t rounded = (bytes + huge_page - 1) / huge_page * huge_page;
+    void* p = ::operator new(rounded, std::align_val_t{huge_page});
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    ::madvise(p, rounded, MADV_HUGEPAGE);  // advice only: failure leaves ordinary pages
+#endif
+    return static_cast<T*>(p);
   }
-  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, std::align_val_t{64}); }
+  void deallocate(T* p, std::size_t n) noexcept {
+    if (n * sizeof(T) < huge_page)
+      ::operator delete(p, std::align_val_t{64});
+    else
+      ::operator delete(p, std::align_val_t{huge_page});
+  }
   template <class U>
   bool operator==(const aligned_allocator<U>&) const noexcept { return true; }
   template <class U>
@@ -43,10 +61,19 @@ struct aligned_allocator {
 template <class T>
 using aligned_vector = std::vector<T, aligned_allocator<T>>;
 
-/// Feature slots kept in vector registers by the AVX-512 kernel: 32 in two zmm (one two-source
-/// permute) when the model uses at most 32 slots, else 64 in four zmm (two permutes and a blend).
-/// Groups using a slot beyond these gather.
-inline constexpr int resident_slots = 64;
+/// Feature slots kept in vector registers by the AVX-512 kernel, chosen per model by how many
+/// slots it uses: 32 in two zmm (one two-source permute), 64 in four (two permutes and a blend) or
+/// 128 in eight (four permutes and three blends). Groups using a slot beyond these gather.
+inline int resident_slots_for(int num_slots) noexcept {
+  return num_slots <= 32 ? 32 : num_slots <= 64 ? 64 : 128;
+}
+
+/// Slots copied column-major for the step of a root group across rows (kernels::column_slots).
+inline constexpr int root_column_slots = 64;
+
+/// Bits of grouped_forest::gathers.
+inline constexpr std::uint8_t group_gathers = 1;         ///< a slot >= resident_slots
+inline constexpr std::uint8_t group_beyond_columns = 2;  ///< a slot >= root_column_slots
 
 /// vfixupimmps tables: NaN (quiet or signalling) becomes -inf (default left) or +inf (default
 /// right); every other class passes through unchanged (response 1 = source).
@@ -65,7 +92,8 @@ struct grouped_forest {
   int depth = 3;  ///< D
   int lanes = 8;  ///< W = 2^D (also the number of exits)
   int num_slots = 1;    ///< feature slots in use (after reordering)
-  int slot_stride = 32; ///< floats per row in the slot buffer (32, or >= 64; multiple of 16)
+  int resident_slots = 32;  ///< slots kept in registers by AVX-512 (resident_slots_for)
+  int slot_stride = 32; ///< floats per row in the slot buffer (>= resident_slots; multiple of 16)
   std::vector<std::int32_t> slot_feature;  ///< slot -> input column; -1 is the constant 0
 
   std::size_t num_groups = 0;
@@ -78,7 +106,7 @@ struct grouped_forest {
   /// [group][exit] bit pattern of the exit's weighted leaf value (one-value leaves), or 0: walks
   /// OR these exactly like `ref`, so the kernel hands back the float to add (see leaf_value_bits).
   aligned_vector<std::int32_t> leaf_bits;
-  std::vector<std::uint8_t> gathers;   ///< per group: 1 when a lane's slot is >= resident_slots
+  std::vector<std::uint8_t> gathers;   ///< per group: group_gathers | group_beyond_columns bits
   /// Categorical lanes (see categorical_lane_limit): per group, bit l set when lane l is a
   /// categorical split; per lane, the categories that go right as bits (codes 0..31 in
   /// `category_lo`, 32..63 in `category_hi`). Such a lane's threshold is 0: kernels turn a
@@ -342,20 +370,23 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
   g.slot_feature = order;
   if (g.slot_feature.empty()) g.slot_feature.push_back(-1);  // slot 0 = constant 0
   g.num_slots = static_cast<int>(g.slot_feature.size());
-  g.slot_stride = g.num_slots <= 32 ? 32 : std::max(resident_slots, (g.num_slots + 15) / 16 * 16);
+  g.resident_slots = resident_slots_for(g.num_slots);
+  g.slot_stride = std::max(g.resident_slots, (g.num_slots + 15) / 16 * 16);
 
   g.slot.assign(g.num_groups * W, 0);
   g.gathers.assign(g.num_groups, 0);
   double total = 0.0, resident = 0.0;
   for (std::size_t gr = 0; gr < g.num_groups; ++gr) {
-    bool all_resident = true;
+    std::int32_t max_slot = 0;
     for (int l = 0; l < N; ++l) {
       const std::int32_t feat = lane_feature[gr * W + static_cast<std::size_t>(l)];
       const std::int32_t s = feat >= 0 ? slot_of[static_cast<std::size_t>(feat)] : 0;
       g.slot[gr * W + static_cast<std::size_t>(l)] = s;
-      all_resident = all_resident && s < resident_slots;
+      max_slot = std::max(max_slot, s);
     }
-    g.gathers[gr] = all_resident ? 0 : 1;
+    const bool all_resident = max_slot < g.resident_slots;
+    g.gathers[gr] = static_cast<std::uint8_t>((all_resident ? 0 : group_gathers) |
+                                              (max_slot < root_column_slots ? 0 : group_beyond_columns));
     if (gr > 0) {
       total += group_reach[gr];
       if (all_resident) resident += group_reach[gr];

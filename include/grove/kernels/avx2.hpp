@@ -37,8 +37,8 @@ inline __m256 category_sign8(__m256 value, const std::int32_t* lo, const std::in
       value, sign, _mm256_and_ps(selected, _mm256_cmp_ps(value, value, _CMP_ORD_Q)));
 }
 
-template <bool gather_v, bool categorical_v>
-struct group_eval<xsimd::avx2, 3, gather_v, categorical_v> {
+template <int width_v, bool categorical_v>
+struct group_eval<xsimd::avx2, 3, width_v, categorical_v> {
   struct state {};
   static state load(const float*) noexcept { return {}; }
   static bool may_have_nan(const state&, const float*) noexcept { return true; }
@@ -64,8 +64,8 @@ struct group_eval<xsimd::avx2, 3, gather_v, categorical_v> {
   }
 };
 
-template <bool gather_v, bool categorical_v>
-struct group_eval<xsimd::avx2, 4, gather_v, categorical_v> {
+template <int width_v, bool categorical_v>
+struct group_eval<xsimd::avx2, 4, width_v, categorical_v> {
   struct state {};
   static state load(const float*) noexcept { return {}; }
   static bool may_have_nan(const state&, const float*) noexcept { return true; }
@@ -73,7 +73,7 @@ struct group_eval<xsimd::avx2, 4, gather_v, categorical_v> {
   static unsigned mask(const walk_view& v, std::size_t base, const state&,
                        const float* x) noexcept {
     const std::size_t group = base >> 4;
-    using half = group_eval<xsimd::avx2, 3, gather_v, categorical_v>;
+    using half = group_eval<xsimd::avx2, 3, width_v, categorical_v>;
     const unsigned lanes = categorical_v ? v.category_lanes[group] : 0u;
     return half::eight(v, base, x, lanes & 0xFFu) | (half::eight(v, base + 8, x, lanes >> 8) << 8);
   }

@@ -1,8 +1,8 @@
 #pragma once
 /// @file
-/// AVX-512 group evaluation (needs AVX-512 F, BW, DQ, VL): the first 32 feature slots of a row
-/// live in two zmm registers and each group picks its values with one two-source permute
-/// (vpermi2ps); groups using a slot beyond 32 gather instead. NaN becomes -inf or +inf per lane
+/// AVX-512 group evaluation (needs AVX-512 F, BW, DQ, VL): the first 32, 64 or 128 feature slots
+/// of a row live in 2, 4 or 8 zmm registers and each group picks its values with two-source
+/// permutes (vpermi2ps); groups using a slot beyond those gather instead. NaN becomes -inf or +inf per lane
 /// with one vfixupimmps, then one compare gives the "goes right" mask.
 
 #include <immintrin.h>
@@ -31,95 +31,79 @@ inline __m512 category_sign16(__m512 value, __m512i lo, __m512i hi, __mmask16 la
   return _mm512_mask_mov_ps(value, lanes & _mm512_cmp_ps_mask(value, value, _CMP_ORD_Q), sign);
 }
 
-/// A row's first slots in registers: 32 (two zmm) for narrow models, 64 (four zmm) for wide ones
-/// (`wide_v`, rows of more than 32 slots; slot_stride is then at least 64).
-template <bool wide_v>
+/// A row's first slots in registers: 32 (two zmm), 64 (four) or 128 (eight) for row width
+/// index `width_v` 0, 1, 2; slot_stride is at least that many floats.
+template <int width_v>
 struct resident_row {
-  __m512 r0, r1, r2, r3;
+  static constexpr int registers = 2 << width_v;
+  __m512 r[registers];
   static resident_row load(const float* x) noexcept {
-    if constexpr (wide_v)
-      return {_mm512_loadu_ps(x), _mm512_loadu_ps(x + 16), _mm512_loadu_ps(x + 32),
-              _mm512_loadu_ps(x + 48)};
-    else
-      return {_mm512_loadu_ps(x), _mm512_loadu_ps(x + 16), _mm512_setzero_ps(), _mm512_setzero_ps()};
+    resident_row row;
+#pragma GCC unroll 8
+    for (int i = 0; i < registers; ++i) row.r[i] = _mm512_loadu_ps(x + 16 * i);
+    return row;
   }
   bool may_have_nan() const noexcept {
-    __mmask16 m = _mm512_cmp_ps_mask(r0, r0, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(r1, r1, _CMP_UNORD_Q);
-    if constexpr (wide_v)
-      m |= _mm512_cmp_ps_mask(r2, r2, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(r3, r3, _CMP_UNORD_Q);
+    __mmask16 m = 0;
+#pragma GCC unroll 8
+    for (int i = 0; i < registers; ++i) m |= _mm512_cmp_ps_mask(r[i], r[i], _CMP_UNORD_Q);
     return m != 0;
   }
-  /// Lane l gets slot idx[l] (< 32, or < 64 when wide; larger indices give an unspecified value).
-  /// vpermi2ps reads only the low 5 index bits, so both halves use the same index vector.
+  /// Lane l gets slot idx[l] (< 32 << width_v; larger indices give an unspecified value).
+  /// vpermi2ps reads only the low 5 index bits, so every pair uses the same index vector; bits
+  /// 5 and 6 then choose between the pairs' results.
   __m512 pick(__m512i idx) const noexcept {
-    const __m512 low = _mm512_permutex2var_ps(r0, idx, r1);
-    if constexpr (!wide_v) {
-      return low;
+    const __m512 p01 = _mm512_permutex2var_ps(r[0], idx, r[1]);
+    if constexpr (width_v == 0) {
+      return p01;
     } else {
-      const __m512 high = _mm512_permutex2var_ps(r2, idx, r3);
-      return _mm512_mask_mov_ps(low, _mm512_test_epi32_mask(idx, _mm512_set1_epi32(32)), high);
+      const __mmask16 bit5 = _mm512_test_epi32_mask(idx, _mm512_set1_epi32(32));
+      const __m512 p03 = _mm512_mask_mov_ps(p01, bit5, _mm512_permutex2var_ps(r[2], idx, r[3]));
+      if constexpr (width_v == 1) {
+        return p03;
+      } else {
+        const __m512 p47 = _mm512_mask_mov_ps(_mm512_permutex2var_ps(r[4], idx, r[5]), bit5,
+                                              _mm512_permutex2var_ps(r[6], idx, r[7]));
+        return _mm512_mask_mov_ps(p03, _mm512_test_epi32_mask(idx, _mm512_set1_epi32(64)), p47);
+      }
     }
   }
 };
 
-template <bool gather_v, bool categorical_v>
-struct group_eval<xsimd::avx512bw, 3, gather_v, categorical_v> {
-  using state = resident_row<gather_v>;
+/// One group of D = 3 (8 lanes, one ymm worth of data; upper lanes zero-masked) or D = 4
+/// (16 lanes): pick the lanes' values from the resident row (or gather them when the group
+/// uses a slot beyond it), apply categorical sets, map NaN with vfixupimmps, compare.
+template <int depth_v, int width_v, bool categorical_v>
+struct group_eval<xsimd::avx512bw, depth_v, width_v, categorical_v> {
+  static constexpr __mmask16 lanes = depth_v == 3 ? 0xFF : 0xFFFF;
+  using state = resident_row<width_v>;
   static state load(const float* x) noexcept { return state::load(x); }
-  /// Gathered slots are not checked, so kernels that gather always fix NaN up.
-  static bool may_have_nan(const state& s, const float*) noexcept {
-    return gather_v || s.may_have_nan();
+  /// Only the resident slots are checked: a group that gathers always maps NaN.
+  static bool may_have_nan(const state& s, const float*) noexcept { return s.may_have_nan(); }
+  static __m512i load_lanes(const std::int32_t* p) noexcept {
+    return _mm512_maskz_loadu_epi32(lanes, p);
   }
   template <bool nan_v>
   static unsigned mask(const walk_view& v, std::size_t base, const state& s,
                        const float* x) noexcept {
-    const std::size_t group = base >> 3;
-    // Eight lanes used; zero-masked loads keep the upper lanes defined.
-    const __m512i idx = _mm512_maskz_loadu_epi32(0xFF, v.slot + base);
+    const std::size_t group = base >> depth_v;
+    const __m512i idx = load_lanes(v.slot + base);
     __m512 value = s.pick(idx);
-    if constexpr (gather_v) {
-      if (v.gathers[group]) value = _mm512_mask_i32gather_ps(value, 0xFF, idx, x, 4);
+    bool gathered = false;
+    if constexpr (width_v > 0) {
+      gathered = (v.gathers[group] & gathers_slots) != 0;
+      if (gathered) value = _mm512_mask_i32gather_ps(value, lanes, idx, x, 4);
     }
     if constexpr (categorical_v) {
-      if (const unsigned lanes = v.category_lanes[group]; lanes != 0)
-        value = category_sign16(value, _mm512_maskz_loadu_epi32(0xFF, v.category_lo + base),
-                                _mm512_maskz_loadu_epi32(0xFF, v.category_hi + base),
-                                static_cast<__mmask16>(lanes));
+      if (const unsigned categorical = v.category_lanes[group]; categorical != 0)
+        value = category_sign16(value, load_lanes(v.category_lo + base),
+                                load_lanes(v.category_hi + base),
+                                static_cast<__mmask16>(categorical));
     }
-    if constexpr (nan_v)
-      value = _mm512_fixupimm_ps(value, value, _mm512_maskz_loadu_epi32(0xFF, v.fixup + base), 0);
-    return _mm512_mask_cmp_ps_mask(0x7F, value,
-                                   _mm512_maskz_loadu_ps(0xFF, v.threshold + base),
-                                   _CMP_NLT_UQ);
-  }
-};
-
-template <bool gather_v, bool categorical_v>
-struct group_eval<xsimd::avx512bw, 4, gather_v, categorical_v> {
-  using state = resident_row<gather_v>;
-  static state load(const float* x) noexcept { return state::load(x); }
-  /// Gathered slots are not checked, so kernels that gather always fix NaN up.
-  static bool may_have_nan(const state& s, const float*) noexcept {
-    return gather_v || s.may_have_nan();
-  }
-  template <bool nan_v>
-  static unsigned mask(const walk_view& v, std::size_t base, const state& s,
-                       const float* x) noexcept {
-    const std::size_t group = base >> 4;
-    const __m512i idx = _mm512_load_si512(v.slot + base);
-    __m512 value = s.pick(idx);
-    if constexpr (gather_v) {
-      if (v.gathers[group]) value = _mm512_mask_i32gather_ps(value, 0xFFFF, idx, x, 4);
-    }
-    if constexpr (categorical_v) {
-      if (const unsigned lanes = v.category_lanes[group]; lanes != 0)
-        value = category_sign16(value, _mm512_load_si512(v.category_lo + base),
-                                _mm512_load_si512(v.category_hi + base),
-                                static_cast<__mmask16>(lanes));
-    }
-    if constexpr (nan_v)
-      value = _mm512_fixupimm_ps(value, value, _mm512_load_si512(v.fixup + base), 0);
-    return _mm512_cmp_ps_mask(value, _mm512_load_ps(v.threshold + base), _CMP_NLT_UQ);
+    if (nan_v || gathered)
+      value = _mm512_fixupimm_ps(value, value, load_lanes(v.fixup + base), 0);
+    return _mm512_mask_cmp_ps_mask(lanes & 0x7FFF, value,
+                                   _mm512_maskz_loadu_ps(lanes, v.threshold + base), _CMP_NLT_UQ);
   }
 };
 

@@ -52,9 +52,16 @@ inline float category_sign(float x, std::int32_t lo, std::int32_t hi) noexcept {
 /// tree's values for 16 rows with one vector add.
 inline constexpr std::size_t tile_rows = 64;
 
-/// Slots copied column-major (xt[s * tile_rows + r]) for the root step across rows: every slot
-/// of a group that does not gather (compile::resident_slots).
+/// Slots copied column-major (xt[s * tile_rows + r]) for the root step across rows.
 inline constexpr int column_slots = 64;
+
+/// Bits of walk_view::gathers (the same as compile::group_gathers / group_beyond_columns).
+inline constexpr std::uint8_t gathers_slots = 1;    ///< a slot beyond the register-resident ones
+inline constexpr std::uint8_t beyond_columns = 2;   ///< a slot >= column_slots
+
+/// Row widths a kernel is built for (AVX-512: slots in registers): up to 32 slots, 64, or more
+/// (128 resident, the rest gathered). Other ISAs treat them alike.
+inline constexpr int num_row_widths = 3;
 
 /**
  * Walks trees [0, num_trees) of a tile (root groups `roots`, step counts `steps`) for rows
@@ -68,23 +75,23 @@ using walk_fn = void (*)(const walk_view& v, const float* xs, std::size_t stride
                          const float* xt, std::size_t num_rows, const std::int32_t* roots,
                          const std::int32_t* steps, int num_trees, std::int32_t* refs);
 
-/// One architecture's kernels: [depth 3, depth 4] x [at most 32 slots, more (64 resident on
-/// AVX-512, the rest gathered)] x [no categorical lanes, some].
+/// One architecture's kernels: [depth 3, depth 4] x [row width: 32, 64, 128 resident slots]
+/// x [no categorical lanes, some].
 struct kernel_set {
-  walk_fn walk[2][2][2];
+  walk_fn walk[2][num_row_widths][2];
 };
 
 /// Walks in flight per row.
 inline constexpr int walks_in_flight = 8;
 
-/// group_eval<Arch, depth_v, gather_v, categorical_v> provides `state load(const float* x)`,
+/// group_eval<Arch, depth_v, width_v, categorical_v> (width_v: index of the row width) provides `state load(const float* x)`,
 /// `bool may_have_nan(const state&, const float* x)` and
 /// `template <bool nan_v> unsigned mask(const walk_view&, std::size_t base, const state&,
 /// const float* x)`, where bit i of the mask is "goes right at lane i" (NaN resolved to its
 /// default side; with nan_v = false the caller promises the values read hold no NaN) and `base`
 /// is the group's first lane (group * W).
 /// With categorical_v, lanes flagged in category_lanes get category_sign's value first.
-template <class arch_t, int depth_v, bool gather_v, bool categorical_v>
+template <class arch_t, int depth_v, int width_v, bool categorical_v>
 struct group_eval;
 
 /// Exit 0 .. 2^D - 1 of a complete depth-D group from its "goes right" mask.
@@ -147,25 +154,24 @@ inline void walk_row_steps(const walk_view& v, const state_t& state, const float
     walk_row<eval, depth_v, nan_v, false, arch_t>(v, state, x, start, steps, acc);
 }
 
-template <class arch_t, int depth_v, bool gather_v, bool categorical_v>
+template <class arch_t, int depth_v, int width_v, bool categorical_v>
 void walk_block(const walk_view& v, const float* xs, std::size_t stride, const float* xt,
                 std::size_t num_rows, const std::int32_t* roots, const std::int32_t* steps,
                 int num_trees, std::int32_t* refs) {
-  using eval = group_eval<arch_t, depth_v, gather_v, categorical_v>;
+  using eval = group_eval<arch_t, depth_v, width_v, categorical_v>;
   using root_eval = root_step<arch_t, depth_v>;
   constexpr int K = walks_in_flight;
   for (int j0 = 0; j0 < num_trees; j0 += K) {
     std::uint32_t root[K];  // first lanes of the root groups
     int chunk_steps = 0;
     const int n = num_trees - j0 < K ? num_trees - j0 : K;
-    // The root step runs across rows when the column copy holds every root's slots (groups that
-    // gather are exactly those with a slot beyond the register-resident 64 = column_slots).
+    // The root step runs across rows when the column copy holds every root's slots.
     bool across_rows = root_eval::available && xt != nullptr && num_rows >= 16;
     for (int k = 0; k < K; ++k) {
       const std::int32_t group = k < n ? roots[j0 + k] : 0;
       root[k] = static_cast<std::uint32_t>(group) << depth_v;
       if (k < n && steps[j0 + k] > chunk_steps) chunk_steps = steps[j0 + k];
-      across_rows = across_rows && v.gathers[group] == 0 &&
+      across_rows = across_rows && (v.gathers[group] & beyond_columns) == 0 &&
                     (root_eval::categorical || v.category_lanes[group] == 0);
     }
     across_rows = across_rows && chunk_steps > 0;
@@ -201,23 +207,27 @@ void walk_block(const walk_view& v, const float* xs, std::size_t stride, const f
   }
 }
 
+template <class arch_t, int depth_v, int width_v>
+void fill_kernel_set(kernel_set& ks) noexcept {
+  ks.walk[depth_v - 3][width_v][0] = &walk_block<arch_t, depth_v, width_v, false>;
+  ks.walk[depth_v - 3][width_v][1] = &walk_block<arch_t, depth_v, width_v, true>;
+}
+
 template <class arch_t>
 kernel_set make_kernel_set() noexcept {
   kernel_set ks{};
-  ks.walk[0][0][0] = &walk_block<arch_t, 3, false, false>;
-  ks.walk[0][1][0] = &walk_block<arch_t, 3, true, false>;
-  ks.walk[1][0][0] = &walk_block<arch_t, 4, false, false>;
-  ks.walk[1][1][0] = &walk_block<arch_t, 4, true, false>;
-  ks.walk[0][0][1] = &walk_block<arch_t, 3, false, true>;
-  ks.walk[0][1][1] = &walk_block<arch_t, 3, true, true>;
-  ks.walk[1][0][1] = &walk_block<arch_t, 4, false, true>;
-  ks.walk[1][1][1] = &walk_block<arch_t, 4, true, true>;
+  fill_kernel_set<arch_t, 3, 0>(ks);
+  fill_kernel_set<arch_t, 3, 1>(ks);
+  fill_kernel_set<arch_t, 3, 2>(ks);
+  fill_kernel_set<arch_t, 4, 0>(ks);
+  fill_kernel_set<arch_t, 4, 1>(ks);
+  fill_kernel_set<arch_t, 4, 2>(ks);
   return ks;
 }
 
 /// The portable kernel: one lane at a time, same layout, same NaN rule.
-template <int depth_v, bool gather_v, bool categorical_v>
-struct group_eval<scalar_arch, depth_v, gather_v, categorical_v> {
+template <int depth_v, int width_v, bool categorical_v>
+struct group_eval<scalar_arch, depth_v, width_v, categorical_v> {
   struct state {};
   static state load(const float*) noexcept { return {}; }
   static bool may_have_nan(const state&, const float*) noexcept { return true; }
