@@ -260,7 +260,9 @@ class engine {
     const std::size_t stride = static_cast<std::size_t>(g_.slot_stride);
     alignas(64) float xs[scratch_floats];
     const std::size_t block = std::min(max_super_rows, scratch_floats / stride);  // >= 1
-    std::memset(xs, 0, block * stride * sizeof(float));  // slots past num_slots stay 0
+    // Slots past num_slots stay 0 (only the rows this call uses: a single row clears 128 bytes,
+    // not the whole buffer).
+    std::memset(xs, 0, std::min(block, x.num_rows) * stride * sizeof(float));
     alignas(64) std::int32_t tile[tile_trees * max_block_rows];  // [tree][row] kernel output
     const std::size_t K = num_output();
     const std::size_t width = leaf_ids ? trees.size() : K;
@@ -330,6 +332,27 @@ class engine {
   void add_tile(const rows& x, float missing, ir::tree_range trees, std::size_t t0, std::size_t nt,
                 std::size_t r0, std::size_t ns, const std::int32_t* tile, bool by_value,
                 bool leaf_ids, float* acc, float* out, std::size_t width) const {
+    if (by_value && ns < 16 && g_.fallback_trees.empty()) {
+      // A few rows (one, for a single request): rows outer, so a row's sums stay in registers
+      // (one output) or on the stack through the tile instead of one pass per tree. Each sum
+      // still adds its trees in order: the same floats.
+      const std::size_t K = num_output();
+      for (std::size_t r = 0; r < ns; ++r) {
+        if (K == 1) {
+          float sum = acc[r];
+          for (std::size_t j = 0; j < nt; ++j) sum += word_value(tile[j * max_block_rows + r]);
+          acc[r] = sum;
+          continue;
+        }
+        float sum[max_value_outputs];
+        for (std::size_t k = 0; k < K; ++k) sum[k] = acc[k * max_super_rows + r];
+        const std::int32_t* output = g_.output.data() + t0;
+        for (std::size_t j = 0; j < nt; ++j)
+          sum[output[j]] += word_value(tile[j * max_block_rows + r]);
+        for (std::size_t k = 0; k < K; ++k) acc[k * max_super_rows + r] = sum[k];
+      }
+      return;
+    }
     for (std::size_t j = 0; j < nt; ++j) {
       const std::size_t t = t0 + j;
       const std::int32_t fb = g_.fallback[t];
@@ -366,14 +389,17 @@ class engine {
     }
   }
 
+  /// The float whose bits a kernel handed back.
+  static float word_value(std::int32_t word) noexcept {
+    float v;
+    std::memcpy(&v, &word, sizeof v);
+    return v;
+  }
+
   /// a[r] += the float whose bits are words[r]: independent per row, so it vectorises (16 rows
   /// per zmm) while every row keeps adding its trees in tree order.
   static void add_value_words(float* a, const std::int32_t* words, std::size_t n) noexcept {
-    for (std::size_t r = 0; r < n; ++r) {
-      float v;
-      std::memcpy(&v, words + r, sizeof v);
-      a[r] += v;
-    }
+    for (std::size_t r = 0; r < n; ++r) a[r] += word_value(words[r]);
   }
 
   compile::grouped_forest g_;
