@@ -5,7 +5,7 @@
 #                                         also trains the models, about 3 minutes, then cached)
 #   bench/run.sh --benchmark_filter=binary/   extra arguments go to grove-bench
 #
-# Environment: BUILD_DIR (default build), REPETITIONS (default 3), OMP_WAIT_POLICY (default
+# Environment: BUILD_DIR (default build-bench), REPETITIONS (default 3), OMP_WAIT_POLICY (default
 # passive, see bench/README.md: with libgomp's default spinning, XGBoost with 2 threads takes ~8 ms
 # per small batch on this kind of VM).
 # Output: $BUILD_DIR/bench/results.json (Google Benchmark JSON, medians), $BUILD_DIR/bench/summary.md.
@@ -13,7 +13,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-build="${BUILD_DIR:-build}"
+build="${BUILD_DIR:-build-bench}"
 reps="${REPETITIONS:-3}"
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}"
 

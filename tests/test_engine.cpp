@@ -136,6 +136,9 @@ struct random_spec {
   bool chains = false;  // depth-20 one-sided chains
   bool cover = true;
   bool odd_covers = false;  // covers of 0, negative, NaN, inf: they only weigh the feature order
+  // Only normal thresholds: no -inf with default left, which sends a whole tree to the reference
+  // walk (in a large tree almost surely).
+  bool plain_thresholds = false;
 };
 
 float pick_threshold(std::mt19937& rng) {
@@ -195,7 +198,8 @@ tree random_tree(std::mt19937& rng, const random_spec& s, int leaf_size) {
       for (int c = 0; c < 12; ++c)
         if (u(rng) < 0.4) cats[d.node].push_back(c);
     } else {
-      t.threshold[d.node] = pick_threshold(rng);
+      t.threshold[d.node] = s.plain_thresholds ? std::normal_distribution<float>(0.0f, 1.0f)(rng)
+                                               : pick_threshold(rng);
     }
     if (s.chains) {  // one child is a leaf, the other continues
       stack.push_back({u(rng) < 0.5 ? l : r, d.depth + 1});
@@ -338,6 +342,11 @@ TEST_CASE("engine: random forests bit-exact", "[engine]") {
     check_random({40, 1, 30, 8, 0.1}, 17, {7, 1000});    // 64 resident slots
     check_random({100, 1, 30, 8, 0.05}, 25, {7, 1000});  // 128 resident slots
     check_random({200, 1, 30, 8, 0.05}, 26, {7, 1000});  // 128 resident, the rest gathered
+    for (int features : {40, 100, 200}) {  // every tree grouped (see plain_thresholds)
+      random_spec s{features, 1, 30, 8, 0.05};
+      s.plain_thresholds = true;
+      check_random(s, 28 + static_cast<std::uint32_t>(features), {7, 1000});
+    }
     random_spec wide{1200, 1, 30, 8, 0.05};
     wide.cover = false;
     check_random(wide, 18, {1, 17});
@@ -350,6 +359,12 @@ TEST_CASE("engine: random forests bit-exact", "[engine]") {
     random_spec wide{80, 1, 30, 8, 0.1};
     wide.odd_covers = true;
     check_random(wide, 24, {17, 1000});
+  }
+  SECTION("groups larger than L2: rows in pooled blocks of 2048") {
+    // About 6 MB of groups, two outputs, more rows than one pooled block.
+    random_spec s{30, 2, 60, 12, 0.02};
+    s.plain_thresholds = true;
+    check_random(s, 27, {600, 3000});
   }
   SECTION("categorical splits") {
     random_spec s{8, 1, 30, 6, 0.1};

@@ -22,6 +22,8 @@
 #include <vector>
 
 #include "grove/compile/grouped_forest.hpp"
+#include "grove/detail/thread_pool.hpp"
+#include "grove/detail/workspace_pool.hpp"
 #include "grove/error.hpp"
 #include "grove/ir/forest.hpp"
 #include "grove/ir/reference.hpp"
@@ -152,6 +154,16 @@ class engine {
         : static_cast<double>(g_.num_groups) / static_cast<double>(g_.num_trees()) * g_.lanes * 28.0;
     std::size_t fit = tree_bytes > 0.0 ? static_cast<std::size_t>(tile_group_bytes / tree_bytes) : tile_trees;
     tile_trees_ = std::max<std::size_t>(8, std::min(tile_trees, fit / 8 * 8));
+    // Groups too large to stay in L2 from one row block to the next are read again for every
+    // block: larger blocks (from a pool made now, so predict() still allocates nothing) let one
+    // read serve more rows. One buffer per thread that may run at once, within a memory budget.
+    const double group_bytes = static_cast<double>(g_.num_groups) * g_.lanes * 20.0;
+    if (group_bytes > static_cast<double>(pooled_above_group_bytes)) {
+      const std::size_t bytes = pooled_floats() * sizeof(float);
+      const std::size_t count =
+          std::min(detail::hardware_threads() + 1, std::max<std::size_t>(1, pool_budget_bytes / bytes));
+      pool_ = detail::workspace_pool(count, pooled_floats());
+    }
   }
 
   engine(const engine&) = delete;
@@ -183,6 +195,10 @@ class engine {
   static constexpr std::size_t tile_group_bytes = 512 * 1024;        // a tile's groups: half an L2
   static constexpr std::size_t max_value_outputs = 16;  // accumulators: 16 x 64 floats
   static constexpr std::size_t tile_trees = 64;
+  static constexpr std::size_t max_pooled_rows = 2048;
+  static constexpr std::size_t pooled_row_bytes = 256 * 1024;  // a pooled block's slot buffer
+  static constexpr std::size_t pooled_above_group_bytes = 1024 * 1024;   // about an L2
+  static constexpr std::size_t pool_budget_bytes = 64 * 1024 * 1024;
 
   static isa_kind choose_isa(isa_kind requested) {
     isa_kind k = requested;
@@ -258,8 +274,55 @@ class engine {
                   "rows have " + std::to_string(x.num_cols) + " columns but the model needs " +
                       std::to_string(num_feature()));
     const std::size_t stride = static_cast<std::size_t>(g_.slot_stride);
-    alignas(64) float xs[scratch_floats];
-    const std::size_t block = std::min(max_super_rows, scratch_floats / stride);  // >= 1
+    // Scratch: a large block from the pool when the model's groups do not stay in L2 between
+    // blocks (so each pass over them serves more rows), else (or when every pooled block is in
+    // use) the stack.
+    alignas(64) float stack_xs[scratch_floats];
+    alignas(64) float stack_acc[max_value_outputs * max_super_rows];
+    alignas(64) float stack_xt[kernels::column_slots * max_super_rows];
+    workspace w{stack_xs, stack_xt, stack_acc, std::min(max_super_rows, scratch_floats / stride)};
+    const detail::workspace_pool::lease lease =
+        x.num_rows >= 2 * max_super_rows ? pool_.try_acquire() : detail::workspace_pool::lease();
+    if (lease.data() != nullptr) w = pooled_workspace(lease.data());
+    run_blocks(x, missing, trees, out, leaf_ids, w);
+  }
+
+  /// Where a call keeps its rows: the slot buffer (`rows` x slot_stride), the column-major copy
+  /// (column_slots x rows) and the per-output accumulators (max_value_outputs x rows).
+  struct workspace {
+    float* xs;
+    float* xt;
+    float* acc;
+    std::size_t rows;  ///< rows per block, a multiple of max_block_rows or all that fit
+  };
+
+  /// Rows per pooled block: as many as keep the slot buffer to a quarter of an L2 (it streams
+  /// past the groups once per tile of trees), at least two stack blocks, at most 2048.
+  std::size_t pooled_rows() const noexcept {
+    const std::size_t fit = pooled_row_bytes / (static_cast<std::size_t>(g_.slot_stride) * 4);
+    return std::clamp<std::size_t>(fit / max_block_rows * max_block_rows, 2 * max_super_rows,
+                                   max_pooled_rows);
+  }
+
+  /// Floats of one pooled workspace.
+  std::size_t pooled_floats() const noexcept {
+    return pooled_rows() * (static_cast<std::size_t>(g_.slot_stride) + kernels::column_slots +
+                            max_value_outputs);
+  }
+
+  workspace pooled_workspace(float* p) const noexcept {
+    const std::size_t stride = static_cast<std::size_t>(g_.slot_stride);
+    const std::size_t rows = pooled_rows();
+    return {p, p + rows * stride, p + rows * (stride + kernels::column_slots), rows};
+  }
+
+  void run_blocks(const rows& x, float missing, ir::tree_range trees, float* out, bool leaf_ids,
+                  const workspace& w) const {
+    const std::size_t stride = static_cast<std::size_t>(g_.slot_stride);
+    float* const xs = w.xs;
+    float* const xt = w.xt;
+    float* const acc = w.acc;
+    const std::size_t block = w.rows;
     // Slots past num_slots stay 0 (only the rows this call uses: a single row clears 128 bytes,
     // not the whole buffer).
     std::memset(xs, 0, std::min(block, x.num_rows) * stride * sizeof(float));
@@ -269,10 +332,10 @@ class engine {
     const float nan = std::numeric_limits<float>::quiet_NaN();
     const std::size_t num_slots = static_cast<std::size_t>(g_.num_slots);
     // Margins of one-value-leaf models: the kernel hands back each (tree, row)'s weighted leaf
-    // value and the rows of a block are summed in per-output accumulators, one vector add per
-    // tree per 16 rows. Otherwise (leaf ids, vector leaves, many outputs) it hands back leaf ids.
+    // value and the rows of a block are summed in per-output accumulators (acc[output][row]),
+    // one vector add per tree per 16 rows. Otherwise (leaf ids, vector leaves, many outputs) it
+    // hands back leaf ids.
     const bool by_value = !leaf_ids && scalar_leaves_ && K <= max_value_outputs;
-    alignas(64) float acc[max_value_outputs * max_super_rows];  // [output][row of the block]
     const kernels::walk_view& view = by_value ? value_view_ : view_;
     // Column-major copy of the first slots, per 64-row kernel block ([block][slot][row]), for
     // kernels that step the root group across rows (AVX-512 and AVX2, >= 16 rows); rows past the
@@ -281,13 +344,12 @@ class engine {
     const std::size_t column_slots =
         std::min(num_slots, static_cast<std::size_t>(kernels::column_slots));
     const std::size_t column_block = column_slots * max_block_rows;
-    alignas(64) float xt[kernels::column_slots * max_super_rows];
     if (columns)
       std::memset(xt, 0, (std::min(block, x.num_rows) + max_block_rows - 1) / max_block_rows *
                              column_block * sizeof(float));
 
-    // Row blocks of up to 256 rows; within one, each tile of trees (sized so that its groups
-    // stay in L2) is walked for all the block's rows, 64 rows per kernel call.
+    // Row blocks; within one, each tile of trees (sized so that its groups stay in L2) is walked
+    // for all the block's rows, 64 rows per kernel call.
     for (std::size_t r0 = 0; r0 < x.num_rows; r0 += block) {
       const std::size_t nb = std::min(block, x.num_rows - r0);
       for (std::size_t r = 0; r < nb; ++r) {
@@ -304,7 +366,7 @@ class engine {
         }
         for (std::size_t k = 0; k < K && !leaf_ids; ++k) {
           if (by_value)
-            acc[k * max_super_rows + r] = g_.base_margin[k];
+            acc[k * block + r] = g_.base_margin[k];
           else
             out[(r0 + r) * K + k] = g_.base_margin[k];
         }
@@ -317,21 +379,22 @@ class engine {
                 columns ? xt + b0 / max_block_rows * column_block : nullptr, ns,
                 g_.root.data() + t0, g_.steps.data() + t0, static_cast<int>(nt), tile);
           add_tile(x, missing, trees, t0, nt, r0 + b0, ns, tile, by_value, leaf_ids,
-                   acc + b0, out, width);
+                   acc + b0, block, out, width);
         }
       }
       if (by_value)
         for (std::size_t r = 0; r < nb; ++r)
-          for (std::size_t k = 0; k < K; ++k) out[(r0 + r) * K + k] = acc[k * max_super_rows + r];
+          for (std::size_t k = 0; k < K; ++k) out[(r0 + r) * K + k] = acc[k * block + r];
     }
   }
 
   /// Adds the kernel's tile (trees [t0, t0 + nt), rows [r0, r0 + ns) of x) to the accumulators
-  /// (by_value: acc[output * max_super_rows + r]) or to `out`, trees outer and rows inner: each
+  /// (by_value: acc[output * acc_stride + r]) or to `out`, trees outer and rows inner: each
   /// row still adds in tree order, and the rows' addition chains are independent of each other.
   void add_tile(const rows& x, float missing, ir::tree_range trees, std::size_t t0, std::size_t nt,
                 std::size_t r0, std::size_t ns, const std::int32_t* tile, bool by_value,
-                bool leaf_ids, float* acc, float* out, std::size_t width) const {
+                bool leaf_ids, float* acc, std::size_t acc_stride, float* out,
+                std::size_t width) const {
     if (by_value && ns < 16 && g_.fallback_trees.empty()) {
       // A few rows (one, for a single request): rows outer, so a row's sums stay in registers
       // (one output) or on the stack through the tile instead of one pass per tree. Each sum
@@ -345,11 +408,11 @@ class engine {
           continue;
         }
         float sum[max_value_outputs];
-        for (std::size_t k = 0; k < K; ++k) sum[k] = acc[k * max_super_rows + r];
+        for (std::size_t k = 0; k < K; ++k) sum[k] = acc[k * acc_stride + r];
         const std::int32_t* output = g_.output.data() + t0;
         for (std::size_t j = 0; j < nt; ++j)
           sum[output[j]] += word_value(tile[j * max_block_rows + r]);
-        for (std::size_t k = 0; k < K; ++k) acc[k * max_super_rows + r] = sum[k];
+        for (std::size_t k = 0; k < K; ++k) acc[k * acc_stride + r] = sum[k];
       }
       return;
     }
@@ -359,7 +422,7 @@ class engine {
       const std::int32_t* words = tile + j * max_block_rows;
       const float* values = g_.value.data() + g_.value_base[t];
       if (by_value) {
-        float* a = acc + static_cast<std::size_t>(g_.output[t]) * max_super_rows;
+        float* a = acc + static_cast<std::size_t>(g_.output[t]) * acc_stride;
         if (fb >= 0) {
           const ir::tree& ft = g_.fallback_trees[static_cast<std::size_t>(fb)];
           for (std::size_t r = 0; r < ns; ++r)
@@ -410,6 +473,7 @@ class engine {
   bool scalar_leaves_ = true;        // every tree has one value per leaf
   std::size_t tile_trees_ = tile_trees;  // trees per kernel call, <= tile_trees
   isa_kind isa_ = isa_kind::scalar;
+  detail::workspace_pool pool_;  // empty for models whose groups fit in L2
 };
 
 }  // namespace grove

@@ -85,14 +85,16 @@ class predictor {
     const output kind = options.kind;
     const engine& e = *engine_;
     auto run = [&](std::size_t begin, std::size_t end) {
-      // Rows go to the engine in blocks. Margins are written straight into the output when a row's
-      // output holds them (margin output, and value output of width num_output, transformed in
-      // place); only multi:softmax, one class index per row, needs them on the side: a stack
-      // buffer, which the output limit (ir::limits::max_outputs) keeps large enough for one row.
+      // Margins are written straight into the output when a row's output holds them (margin
+      // output, and value output of width num_output, transformed in place), and the engine gets
+      // the whole range at once (it blocks rows for the caches itself); only multi:softmax, one
+      // class index per row, needs margins on the side: a stack buffer, which the output limit
+      // (ir::limits::max_outputs) keeps large enough for one row, filled 64 rows at a time.
       constexpr std::size_t block = 64;
       float scratch[scratch_floats];
       const bool on_the_side = kind == output::value && width != num_output;
-      const std::size_t step = on_the_side ? std::min(block, scratch_floats / num_output) : block;
+      const std::size_t step =
+          on_the_side ? std::min(block, scratch_floats / num_output) : end - begin;
       for (std::size_t r0 = begin; r0 < end; r0 += step) {
         const std::size_t n = std::min(step, end - r0);
         const rows part(x.row(r0), n, x.num_cols, x.stride);
