@@ -1,0 +1,393 @@
+#pragma once
+/// @file
+/// Exact SHAP feature contributions (TreeSHAP, as XGBoost's pred_contribs) with per-leaf tables
+/// precomputed at construction.
+///
+/// Depends on ir/ only: no JSON, no SIMD. grove::predictor uses it for output::contribs.
+///
+/// The quantity computed is XGBoost 1.7's TreeSHAP with node covers (sum of hessians) as the
+/// background distribution. For one leaf with value v, let U be the distinct features split on
+/// along its root path (d = |U|), and for each j in U:
+///   z_j = product over the path's splits on j of cover(child taken) / cover(parent)
+///   o_j = 1 when the row would take every one of those children, else 0.
+/// The leaf contributes, to each j in U (a standard identity of TreeSHAP; XGBoost gets the same
+/// numbers by extending and "unwinding" a path of permutation weights):
+///   phi_j += v * (o_j - z_j) * sum_{S subset of U \ {j}} w(|S|) prod_{k in S} o_k
+///                                                           prod_{k in U \ S \ {j}} z_k,
+///   w(s) = s! (d - s - 1)! / d!.
+/// Because each o_k is 0 or 1, only the set B = {k : o_k = 1} of the row matters. With
+///   Q(C) = sum_{S subset of C} w(|S|) prod_{k in C \ S} z_k     (for C subset of U)
+///   Zout = prod_{k in U \ B} z_k
+/// this becomes (FastTreeSHAP "v2"):
+///   j in B:     phi_j += v * Zout * (1 - z_j) * Q(B \ {j})
+///   j not in B: phi_j -= v * Zout * Q(B)
+/// Q depends on the leaf only, so it is tabulated over the 2^d subsets at construction; a row
+/// then costs O(d) per leaf instead of O(d^2). Leaves with more than max_table_slots distinct
+/// features, or beyond the memory budget, are evaluated with the path algorithm (extend, then
+/// unwind per feature; O(d^2) per leaf, no table). Both are in double; XGBoost works in float, so
+/// results agree to float rounding, not bit for bit.
+///
+/// The bias column is the base margin plus each tree's expected value: the cover-weighted mean of
+/// its leaves (XGBoost's node "mean values"), times the tree's DART weight.
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "grove/error.hpp"
+#include "grove/ir/forest.hpp"
+#include "grove/ir/reference.hpp"
+
+namespace grove::explain {
+
+struct shap_options {
+  /// Upper bound on the memory of all Q tables together; trees past it use the path algorithm.
+  std::size_t table_budget_bytes = std::size_t{256} << 20;
+  /// Leaves with more distinct path features than this (2^slots floats each) use the path
+  /// algorithm. At most 16.
+  int max_table_slots = 12;
+  /// Trees with at most this many split nodes have every split decided once per row into a
+  /// stack buffer; larger trees decide each split per leaf path instead (no buffer). At most
+  /// max_scratch_splits.
+  std::size_t scratch_splits = 8192;
+};
+
+/// Split decisions are kept on the stack for trees up to this many split nodes.
+inline constexpr std::size_t max_scratch_splits = 8192;
+/// The path algorithm keeps 2 doubles per distinct path feature on the stack; ir::limits caps
+/// the depth at 4096, hence at most 4096 distinct features on one path.
+inline constexpr std::size_t max_path_slots = 4096;
+
+/**
+ * Precomputed TreeSHAP state for one forest. Immutable after construction; row() is const,
+ * allocates nothing and may be called from many threads at once.
+ */
+class tree_shap {
+ public:
+  /// Why a forest cannot be explained, or an empty string when it can.
+  static std::string unsupported_reason(const ir::forest& f) {
+    for (std::size_t i = 0; i < f.num_trees(); ++i) {
+      const ir::tree& t = f.trees[i];
+      if (t.leaf_size != 1)
+        return "tree " + std::to_string(i) +
+               " has vector leaves (multi-target trees); XGBoost 1.7 defines no SHAP "
+               "contributions for them and grove does not compute any";
+      if (t.cover.size() != t.num_nodes())
+        return "tree " + std::to_string(i) +
+               " has no cover statistics (a model dump written without with_stats?); SHAP "
+               "contributions need each node's cover (sum_hessian)";
+    }
+    return {};
+  }
+
+  explicit tree_shap(const ir::forest& f, const shap_options& options = {}) : forest_(&f) {
+    const std::string reason = unsupported_reason(f);
+    if (!reason.empty()) throw error(error_code::unsupported, "contributions", reason);
+    if (options.max_table_slots < 0 || options.max_table_slots > 16)
+      throw error(error_code::invalid_argument, "shap_options", "max_table_slots must be 0..16");
+    scratch_splits_ = std::min(options.scratch_splits, max_scratch_splits);
+    std::size_t budget = options.table_budget_bytes / sizeof(float);
+    trees_.reserve(f.num_trees());
+    for (std::size_t i = 0; i < f.num_trees(); ++i)
+      add_tree(f.trees[i], f.tree_weight[i], f.tree_output[i], options.max_table_slots, budget);
+  }
+
+  /// Expected value of tree i (cover-weighted mean leaf, times its DART weight).
+  double expected_value(std::size_t i) const noexcept { return trees_[i].expected; }
+  /// Output tree i adds to.
+  std::int32_t tree_output(std::size_t i) const noexcept { return trees_[i].output; }
+  /// Bytes held by the Q tables.
+  std::size_t table_bytes() const noexcept { return tables_.size() * sizeof(float); }
+  /// Leaves evaluated from a table / with the path algorithm.
+  std::size_t table_leaves() const noexcept { return table_leaves_; }
+  std::size_t path_leaves() const noexcept { return leaves_.size() - table_leaves_; }
+
+  /**
+   * Adds the feature contributions of trees [trees.begin, trees.end) for row x to out, laid out
+   * [output][num_feature + 1] (the bias column is not touched: see expected_value).
+   */
+  void add_row(const float* x, float missing, ir::tree_range trees, float* out) const noexcept {
+    const std::size_t width = static_cast<std::size_t>(forest_->num_feature) + 1;
+    std::uint8_t left[max_scratch_splits];  // per split node: 1 when the row goes left
+    for (std::size_t i = trees.begin; i < trees.end; ++i) {
+      const tree_entry& te = trees_[i];
+      const ir::tree& t = forest_->trees[i];
+      float* phi = out + static_cast<std::size_t>(te.output) * width;
+      const std::uint8_t* decided = nullptr;
+      if (te.num_splits <= scratch_splits_) {
+        const std::int32_t* node = splits_.data() + te.split_begin;
+        for (std::uint32_t k = 0; k < te.num_splits; ++k)
+          left[k] = ir::next_node(t, static_cast<std::size_t>(node[k]), x, missing) ==
+                    t.left[static_cast<std::size_t>(node[k])];
+        decided = left;
+      }
+      for (std::uint32_t l = te.leaf_begin; l < te.leaf_end; ++l) {
+        const leaf_entry& le = leaves_[l];
+        if (le.table_begin != no_table)
+          table_leaf(le, t, te, decided, x, missing, phi);
+        else
+          path_leaf(le, t, te, decided, x, missing, phi);
+      }
+    }
+  }
+
+ private:
+  static constexpr std::uint64_t no_table = ~std::uint64_t{0};
+
+  /// One step of a leaf's root path: the split (index into the tree's split list), the slot
+  /// (distinct feature) it belongs to, and whether the path goes left there.
+  struct step {
+    std::uint32_t split;
+    std::uint32_t slot : 31;
+    std::uint32_t goes_left : 1;
+  };
+  struct leaf_entry {
+    double value;                // leaf value times the tree weight
+    std::uint32_t step_begin, step_end;  // into steps_
+    std::uint32_t slot_begin, num_slots; // into slot_feature_ / slot_zero_
+    std::uint64_t table_begin;   // into tables_ (2^num_slots floats), or no_table
+  };
+  struct tree_entry {
+    std::uint32_t split_begin, num_splits;  // into splits_ (node ids of split nodes)
+    std::uint32_t leaf_begin, leaf_end;     // into leaves_
+    std::int32_t output;
+    double expected;
+  };
+
+  bool step_taken(const step& s, const ir::tree& t, const tree_entry& te,
+                  const std::uint8_t* decided, const float* x, float missing) const noexcept {
+    if (decided) return decided[s.split] == s.goes_left;
+    const auto node = static_cast<std::size_t>(splits_[te.split_begin + s.split]);
+    return (ir::next_node(t, node, x, missing) == t.left[node]) == (s.goes_left != 0);
+  }
+
+  void table_leaf(const leaf_entry& le, const ir::tree& t, const tree_entry& te,
+                  const std::uint8_t* decided, const float* x, float missing,
+                  float* phi) const noexcept {
+    const std::uint32_t d = le.num_slots;
+    std::uint32_t in = (std::uint32_t{1} << d) - 1;  // B: slots the row satisfies
+    for (std::uint32_t s = le.step_begin; s < le.step_end; ++s) {
+      const step& st = steps_[s];
+      if (!step_taken(st, t, te, decided, x, missing)) in &= ~(std::uint32_t{1} << st.slot);
+    }
+    const std::int32_t* feature = slot_feature_.data() + le.slot_begin;
+    const double* zero = slot_zero_.data() + le.slot_begin;
+    double zout = le.value;
+    for (std::uint32_t j = 0; j < d; ++j)
+      if (!(in >> j & 1)) zout *= zero[j];
+    const float* q = tables_.data() + le.table_begin;
+    const double out_share = -zout * q[in];
+    for (std::uint32_t j = 0; j < d; ++j) {
+      const double c = (in >> j & 1) ? zout * (1.0 - zero[j]) * q[in & ~(std::uint32_t{1} << j)]
+                                     : out_share;
+      phi[feature[j]] += static_cast<float>(c);
+    }
+  }
+
+  /// The path algorithm (XGBoost's ExtendPath / UnwoundPathSum on one leaf's path, in double):
+  /// for leaves too deep for a table.
+  void path_leaf(const leaf_entry& le, const ir::tree& t, const tree_entry& te,
+                 const std::uint8_t* decided, const float* x, float missing,
+                 float* phi) const noexcept {
+    const std::uint32_t d = le.num_slots;
+    std::uint8_t one[max_path_slots];
+    double pw[max_path_slots + 1];  // 32 KiB: only deep paths come here
+    std::fill(one, one + d, std::uint8_t{1});
+    for (std::uint32_t s = le.step_begin; s < le.step_end; ++s) {
+      const step& st = steps_[s];
+      if (!step_taken(st, t, te, decided, x, missing)) one[st.slot] = 0;
+    }
+    const std::int32_t* feature = slot_feature_.data() + le.slot_begin;
+    const double* zero = slot_zero_.data() + le.slot_begin;
+    // Permutation weights of the path, XGBoost's way: element 0 is a placeholder with both
+    // fractions 1 (it changes no Shapley value), then the d slots are extended in path order.
+    // After extending n elements, pw[k] = sum over subsets S of size k of
+    // prod_S o * prod_{not S} z * k! (n - k)! / (n + 1)!.
+    pw[0] = 1.0;
+    for (std::uint32_t n = 1; n <= d; ++n) {
+      const double z = zero[n - 1], o = one[n - 1];
+      pw[n] = 0.0;
+      for (std::uint32_t i = n; i-- > 0;) {
+        pw[i + 1] += o * pw[i] * (i + 1) / (n + 1);
+        pw[i] = z * pw[i] * (n - i) / (n + 1);
+      }
+    }
+    bool have_out = false;
+    double out_share = 0;
+    for (std::uint32_t j = 0; j < d; ++j) {
+      if (!one[j] && have_out) {  // every slot the row fails gets the same share
+        phi[feature[j]] += static_cast<float>(out_share);
+        continue;
+      }
+      const double c = le.value * (one[j] - zero[j]) * unwound_sum(pw, d, one[j], zero[j]);
+      if (!one[j]) {
+        have_out = true;
+        out_share = c;
+      }
+      phi[feature[j]] += static_cast<float>(c);
+    }
+  }
+
+  /// Sum of the permutation weights with one element (fractions o, z) removed (XGBoost's
+  /// UnwoundPathSum); last is the index of the path's last element.
+  static double unwound_sum(const double* pw, std::uint32_t last, double o, double z) noexcept {
+    double next = pw[last], total = 0;
+    const double n1 = last + 1;
+    for (std::uint32_t i = last; i-- > 0;) {
+      if (o != 0) {
+        const double tmp = next * n1 / ((i + 1) * o);
+        total += tmp;
+        next = pw[i] - tmp * z * (last - i) / n1;
+      } else if (z != 0) {
+        total += pw[i] / z / ((last - i) / n1);
+      }
+    }
+    return total;
+  }
+
+  void add_tree(const ir::tree& t, float weight, std::int32_t output, int max_table_slots,
+                std::size_t& budget) {
+    tree_entry te{};
+    te.output = output;
+    te.split_begin = static_cast<std::uint32_t>(splits_.size());
+    te.leaf_begin = static_cast<std::uint32_t>(leaves_.size());
+    // Number the reachable split nodes in depth-first order; their decisions are indexed so.
+    std::vector<std::int32_t> split_index(t.num_nodes(), -1);
+    std::vector<double> mean(t.num_nodes(), 0.0);
+    // Iterative depth-first walk holding the current root path.
+    struct frame {
+      std::int32_t node;
+      int state;  // 0: entering, 1: left done, 2: both done
+    };
+    std::vector<frame> stack{{0, 0}};
+    std::vector<std::int32_t> path;  // nodes from the root to the current node
+    while (!stack.empty()) {
+      frame& fr = stack.back();
+      const auto n = static_cast<std::size_t>(fr.node);
+      if (t.is_leaf(n)) {
+        mean[n] = t.leaf_value[n];
+        path.push_back(fr.node);
+        add_leaf(t, path, split_index, weight, max_table_slots, budget);
+        path.pop_back();
+        stack.pop_back();
+        continue;
+      }
+      if (fr.state == 0) {
+        split_index[n] = static_cast<std::int32_t>(splits_.size() - te.split_begin);
+        splits_.push_back(fr.node);
+        path.push_back(fr.node);
+        fr.state = 1;
+        stack.push_back({t.left[n], 0});
+      } else if (fr.state == 1) {
+        fr.state = 2;
+        stack.push_back({t.right[n], 0});
+      } else {
+        const auto l = static_cast<std::size_t>(t.left[n]), r = static_cast<std::size_t>(t.right[n]);
+        // XGBoost's FillNodeMeanValues: children's means weighted by their covers, divided by
+        // the node's own cover.
+        mean[n] = (mean[l] * t.cover[l] + mean[r] * t.cover[r]) / t.cover[n];
+        path.pop_back();
+        stack.pop_back();
+      }
+    }
+    te.num_splits = static_cast<std::uint32_t>(splits_.size() - te.split_begin);
+    te.leaf_end = static_cast<std::uint32_t>(leaves_.size());
+    te.expected = mean[0] * static_cast<double>(weight);
+    trees_.push_back(te);
+  }
+
+  /// Records a leaf whose root path is `path` (split nodes, then the leaf).
+  void add_leaf(const ir::tree& t, const std::vector<std::int32_t>& path,
+                const std::vector<std::int32_t>& split_index, float weight, int max_table_slots,
+                std::size_t& budget) {
+    leaf_entry le{};
+    const auto leaf = static_cast<std::size_t>(path.back());
+    le.value = static_cast<double>(t.leaf_value[leaf]) * static_cast<double>(weight);
+    le.step_begin = static_cast<std::uint32_t>(steps_.size());
+    le.slot_begin = static_cast<std::uint32_t>(slot_feature_.size());
+    for (std::size_t p = 0; p + 1 < path.size(); ++p) {
+      const auto node = static_cast<std::size_t>(path[p]);
+      const std::int32_t child = path[p + 1];
+      const std::int32_t feature = t.feature[node];
+      std::uint32_t slot = 0;
+      while (slot < le.num_slots && slot_feature_[le.slot_begin + slot] != feature) ++slot;
+      if (slot == le.num_slots) {
+        slot_feature_.push_back(feature);
+        slot_zero_.push_back(1.0);
+        ++le.num_slots;
+      }
+      slot_zero_[le.slot_begin + slot] *=
+          static_cast<double>(t.cover[static_cast<std::size_t>(child)]) / t.cover[node];
+      step s{};
+      s.split = static_cast<std::uint32_t>(split_index[node]);
+      s.slot = slot;
+      s.goes_left = child == t.left[node] ? 1 : 0;
+      steps_.push_back(s);
+    }
+    le.step_end = static_cast<std::uint32_t>(steps_.size());
+    le.table_begin = no_table;
+    const std::size_t size = std::size_t{1} << std::min<std::uint32_t>(le.num_slots, 31);
+    if (static_cast<int>(le.num_slots) <= max_table_slots && size <= budget) {
+      budget -= size;
+      le.table_begin = tables_.size();
+      fill_table(slot_zero_.data() + le.slot_begin, le.num_slots);
+      ++table_leaves_;
+    }
+    leaves_.push_back(le);
+  }
+
+  /// Appends Q(C) for every subset C (bit j = slot j) of a leaf's d slots:
+  /// Q(C) = sum_k w(k) e_{|C| - k}(z_C), e the elementary symmetric polynomials of C's zero
+  /// fractions and w(k) = k! (d - k - 1)! / d!. e(z_C) is built from C without its top bit,
+  /// times (1 + z_top t): O(2^d d).
+  void fill_table(const double* zero, std::uint32_t d) {
+    if (d == 0) {
+      tables_.push_back(0.0f);  // no features: nothing is ever read
+      return;
+    }
+    const std::size_t subsets = std::size_t{1} << d, stride = d + 1;
+    std::vector<double> e(subsets * stride, 0.0);
+    e[0] = 1.0;  // the empty set: e_0 = 1
+    std::vector<double> w(d);
+    // w(k) = k! (d-k-1)! / d!, by the recurrence w(k + 1) = w(k) (k + 1) / (d - k - 1).
+    w[0] = 1.0 / d;
+    for (std::uint32_t k = 0; k + 1 < d; ++k) w[k + 1] = w[k] * (k + 1) / (d - k - 1);
+    for (std::size_t c = 1; c < subsets; ++c) {
+      std::uint32_t top = 31;
+      while (!(c >> top & 1)) --top;
+      const double* prev = e.data() + (c & ~(std::size_t{1} << top)) * stride;
+      double* cur = e.data() + c * stride;
+      const double z = zero[top];
+      cur[0] = prev[0];
+      for (std::uint32_t m = 1; m <= d; ++m) cur[m] = prev[m] + z * prev[m - 1];
+    }
+    for (std::size_t c = 0; c < subsets; ++c) {
+      std::uint32_t size = 0;
+      for (std::size_t b = c; b; b &= b - 1) ++size;
+      if (size == d) {  // Q(U) is never read (B = U has no slot outside it, and Q(B \ j) < U)
+        tables_.push_back(0.0f);
+        continue;
+      }
+      double q = 0;
+      for (std::uint32_t k = 0; k <= size; ++k) q += w[k] * e[c * stride + (size - k)];
+      tables_.push_back(static_cast<float>(q));
+    }
+  }
+
+  const ir::forest* forest_;
+  std::size_t scratch_splits_ = 0;
+  std::vector<tree_entry> trees_;
+  std::vector<std::int32_t> splits_;
+  std::vector<leaf_entry> leaves_;
+  std::vector<step> steps_;
+  std::vector<std::int32_t> slot_feature_;
+  std::vector<double> slot_zero_;
+  std::vector<float> tables_;
+  std::size_t table_leaves_ = 0;
+};
+
+}  // namespace grove::explain
