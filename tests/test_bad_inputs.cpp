@@ -877,7 +877,7 @@ TEST_CASE("grove-predict: errors on stderr with a non-zero status", "[bad][cli]"
 
   r = run_cli(tmp, model + " " + rows + " --output probabilities");
   CHECK(r.status != 0);
-  CHECK_THAT(r.err, Catch::Contains("--output must be margin, value or leaf"));
+  CHECK_THAT(r.err, Catch::Contains("--output must be margin, value, leaf or contribs"));
 
   r = run_cli(tmp, model + " " + rows + " --iteration-range 0:99");
   CHECK(r.status != 0);
