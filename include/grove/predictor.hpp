@@ -168,13 +168,12 @@ class predictor {
       bias[static_cast<std::size_t>(shap.tree_output(i))] += shap.expected_value(i);
     const float missing = options.missing;
     auto run = [&](std::size_t begin, std::size_t end) {
-      for (std::size_t r = begin; r < end; ++r) {
-        float* o = out + r * width;
-        std::fill(o, o + width, 0.0f);
-        shap.add_row(x.row(r), missing, trees, o);
+      float* o = out + begin * width;
+      std::fill(o, o + (end - begin) * width, 0.0f);
+      shap.add_rows(x.row(begin), end - begin, x.stride, missing, trees, o, width);
+      for (std::size_t r = begin; r < end; ++r)
         for (std::size_t k = 0; k < num_output; ++k)
-          o[k * block + block - 1] = static_cast<float>(bias[k]);
-      }
+          out[r * width + k * block + block - 1] = static_cast<float>(bias[k]);
     };
     // A row costs microseconds here, so threads pay off from a few dozen rows.
     const std::size_t cores = detail::hardware_threads();

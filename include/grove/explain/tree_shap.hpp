@@ -90,10 +90,14 @@ class tree_shap {
     if (options.max_table_slots < 0 || options.max_table_slots > 16)
       throw error(error_code::invalid_argument, "shap_options", "max_table_slots must be 0..16");
     scratch_splits_ = std::min(options.scratch_splits, max_scratch_splits);
-    std::size_t budget = options.table_budget_bytes / sizeof(float);
+    // Table offsets are 32-bit.
+    std::size_t budget = std::min<std::size_t>(options.table_budget_bytes / sizeof(float),
+                                               std::numeric_limits<std::uint32_t>::max() - 1);
+    feature_local_.assign(static_cast<std::size_t>(f.num_feature), -1);
     trees_.reserve(f.num_trees());
     for (std::size_t i = 0; i < f.num_trees(); ++i)
       add_tree(f.trees[i], f.tree_weight[i], f.tree_output[i], options.max_table_slots, budget);
+    feature_local_ = {};
   }
 
   /// Expected value of tree i (cover-weighted mean leaf, times its DART weight).
@@ -111,32 +115,73 @@ class tree_shap {
    * [output][num_feature + 1] (the bias column is not touched: see expected_value).
    */
   void add_row(const float* x, float missing, ir::tree_range trees, float* out) const noexcept {
+    add_rows(x, 1, 0, missing, trees, out, 0);
+  }
+
+  /**
+   * add_row for n rows: row r at x + r * stride, its output at out + r * out_stride.
+   * Rows go through the trees in blocks of block_rows, tree by tree, so that a tree's paths and
+   * tables are read from cache by every row of the block (a whole forest's tables are megabytes).
+   * Each tree's contributions are summed in double per feature of the tree, then added to the
+   * float output once, as XGBoost adds each tree's float total.
+   */
+  void add_rows(const float* x, std::size_t n, std::size_t stride, float missing,
+                ir::tree_range trees, float* out, std::size_t out_stride) const noexcept {
     const std::size_t width = static_cast<std::size_t>(forest_->num_feature) + 1;
     std::uint8_t left[max_scratch_splits];  // per split node: 1 when the row goes left
-    for (std::size_t i = trees.begin; i < trees.end; ++i) {
-      const tree_entry& te = trees_[i];
-      const ir::tree& t = forest_->trees[i];
-      float* phi = out + static_cast<std::size_t>(te.output) * width;
-      const std::uint8_t* decided = nullptr;
-      if (te.num_splits <= scratch_splits_) {
-        const std::int32_t* node = splits_.data() + te.split_begin;
-        for (std::uint32_t k = 0; k < te.num_splits; ++k)
-          left[k] = ir::next_node(t, static_cast<std::size_t>(node[k]), x, missing) ==
-                    t.left[static_cast<std::size_t>(node[k])];
-        decided = left;
-      }
-      for (std::uint32_t l = te.leaf_begin; l < te.leaf_end; ++l) {
-        const leaf_entry& le = leaves_[l];
-        if (le.table_begin != no_table)
-          table_leaf(le, t, te, decided, x, missing, phi);
-        else
-          path_leaf(le, t, te, decided, x, missing, phi);
+    double acc[max_local_features];         // per feature of the current tree
+    for (std::size_t r0 = 0; r0 < n; r0 += block_rows) {
+      const std::size_t r1 = std::min(n, r0 + block_rows);
+      for (std::size_t i = trees.begin; i < trees.end; ++i) {
+        const tree_entry& te = trees_[i];
+        const ir::tree& t = forest_->trees[i];
+        const std::int32_t* feats = tree_features_.data() + te.feature_begin;
+        const std::int32_t* split_node = splits_.data() + te.split_begin;
+        const bool local = te.num_features <= max_local_features;
+        const bool scratch = te.num_splits <= scratch_splits_;
+        for (std::size_t r = r0; r < r1; ++r) {
+          const float* xr = x + r * stride;
+          float* phi = out + r * out_stride + static_cast<std::size_t>(te.output) * width;
+          const std::uint8_t* decided = nullptr;
+          if (scratch) {
+            for (std::uint32_t k = 0; k < te.num_splits; ++k) {
+              const auto node = static_cast<std::size_t>(split_node[k]);
+              left[k] = ir::next_node(t, node, xr, missing) == t.left[node];
+            }
+            decided = left;
+          }
+          const decide_context ctx{t, split_node, decided, xr, missing};
+          if (local) {
+            std::fill(acc, acc + te.num_features, 0.0);
+            for (std::uint32_t l = te.leaf_begin; l < te.leaf_end; ++l) {
+              const leaf_entry& le = leaves_[l];
+              if (le.table_begin != no_table)
+                table_leaf<double, false>(le, ctx, acc, feats);
+              else
+                path_leaf<double, false>(le, ctx, acc, feats);
+            }
+            for (std::uint32_t k = 0; k < te.num_features; ++k)
+              phi[feats[k]] += static_cast<float>(acc[k]);
+          } else {  // more features than the stack accumulator holds: straight into the output
+            for (std::uint32_t l = te.leaf_begin; l < te.leaf_end; ++l) {
+              const leaf_entry& le = leaves_[l];
+              if (le.table_begin != no_table)
+                table_leaf<float, true>(le, ctx, phi, feats);
+              else
+                path_leaf<float, true>(le, ctx, phi, feats);
+            }
+          }
+        }
       }
     }
   }
 
  private:
-  static constexpr std::uint64_t no_table = ~std::uint64_t{0};
+  static constexpr std::uint32_t no_table = ~std::uint32_t{0};
+  /// Rows that go through a tree together (see add_rows).
+  static constexpr std::size_t block_rows = 32;
+  /// Distinct features of one tree summed in the stack accumulator (16 KiB of doubles).
+  static constexpr std::size_t max_local_features = 2048;
 
   /// One step of a leaf's root path: the split (index into the tree's split list), the slot
   /// (distinct feature) it belongs to, and whether the path goes left there.
@@ -146,62 +191,76 @@ class tree_shap {
     std::uint32_t goes_left : 1;
   };
   struct leaf_entry {
-    double value;                // leaf value times the tree weight
-    std::uint32_t step_begin, step_end;  // into steps_
-    std::uint32_t slot_begin, num_slots; // into slot_feature_ / slot_zero_
-    std::uint64_t table_begin;   // into tables_ (2^num_slots floats), or no_table
+    double value;                         // leaf value times the tree weight
+    std::uint32_t step_begin, step_end;   // into steps_
+    std::uint32_t slot_begin, num_slots;  // into slot_local_ / slot_zero_
+    std::uint32_t table_begin;            // into tables_ (2^num_slots floats), or no_table
   };
   struct tree_entry {
-    std::uint32_t split_begin, num_splits;  // into splits_ (node ids of split nodes)
-    std::uint32_t leaf_begin, leaf_end;     // into leaves_
+    std::uint32_t split_begin, num_splits;      // into splits_ (node ids of split nodes)
+    std::uint32_t leaf_begin, leaf_end;         // into leaves_
+    std::uint32_t feature_begin, num_features;  // into tree_features_ (distinct, any order)
     std::int32_t output;
     double expected;
   };
+  /// What deciding a split for one row needs.
+  struct decide_context {
+    const ir::tree& t;
+    const std::int32_t* split_node;
+    const std::uint8_t* decided;  // per split, or null: decide on the spot
+    const float* x;
+    float missing;
+  };
 
-  bool step_taken(const step& s, const ir::tree& t, const tree_entry& te,
-                  const std::uint8_t* decided, const float* x, float missing) const noexcept {
-    if (decided) return decided[s.split] == s.goes_left;
-    const auto node = static_cast<std::size_t>(splits_[te.split_begin + s.split]);
-    return (ir::next_node(t, node, x, missing) == t.left[node]) == (s.goes_left != 0);
+  static bool step_taken(const step& s, const decide_context& c) noexcept {
+    if (c.decided) return c.decided[s.split] == s.goes_left;
+    const auto node = static_cast<std::size_t>(c.split_node[s.split]);
+    return (ir::next_node(c.t, node, c.x, c.missing) == c.t.left[node]) == (s.goes_left != 0);
   }
 
-  void table_leaf(const leaf_entry& le, const ir::tree& t, const tree_entry& te,
-                  const std::uint8_t* decided, const float* x, float missing,
-                  float* phi) const noexcept {
+  /// Adds one leaf's contributions to sink: sink[local index] (global = false, an accumulator
+  /// per feature of the tree) or sink[feature] (global = true, the output row).
+  template <class T, bool global>
+  void table_leaf(const leaf_entry& le, const decide_context& ctx, T* sink,
+                  const std::int32_t* feats) const noexcept {
     const std::uint32_t d = le.num_slots;
     std::uint32_t in = (std::uint32_t{1} << d) - 1;  // B: slots the row satisfies
-    for (std::uint32_t s = le.step_begin; s < le.step_end; ++s) {
-      const step& st = steps_[s];
-      if (!step_taken(st, t, te, decided, x, missing)) in &= ~(std::uint32_t{1} << st.slot);
+    // Written without data-dependent branches: which steps a row fails is close to random, so
+    // branches here would be mispredicted about half the time.
+    if (ctx.decided) {
+      for (std::uint32_t s = le.step_begin; s < le.step_end; ++s) {
+        const step st = steps_[s];
+        in &= ~(static_cast<std::uint32_t>(ctx.decided[st.split] != st.goes_left) << st.slot);
+      }
+    } else {
+      for (std::uint32_t s = le.step_begin; s < le.step_end; ++s)
+        if (!step_taken(steps_[s], ctx)) in &= ~(std::uint32_t{1} << steps_[s].slot);
     }
-    const std::int32_t* feature = slot_feature_.data() + le.slot_begin;
-    const double* zero = slot_zero_.data() + le.slot_begin;
-    double zout = le.value;
-    for (std::uint32_t j = 0; j < d; ++j)
-      if (!(in >> j & 1)) zout *= zero[j];
-    const float* q = tables_.data() + le.table_begin;
-    const double out_share = -zout * q[in];
+    const std::uint32_t* local = slot_local_.data() + le.slot_begin;
+    const double* factor = slot_factor_.data() + le.slot_begin;
+    const float* p = tables_.data() + le.table_begin;
+    const double out_share = -p[in];
     for (std::uint32_t j = 0; j < d; ++j) {
-      const double c = (in >> j & 1) ? zout * (1.0 - zero[j]) * q[in & ~(std::uint32_t{1} << j)]
-                                     : out_share;
-      phi[feature[j]] += static_cast<float>(c);
+      const std::uint32_t bit = std::uint32_t{1} << j;
+      const double in_share = factor[j] * p[in & ~bit];
+      sink[global ? feats[local[j]] : local[j]] += static_cast<T>((in & bit) ? in_share : out_share);
     }
   }
 
   /// The path algorithm (XGBoost's ExtendPath / UnwoundPathSum on one leaf's path, in double):
-  /// for leaves too deep for a table.
-  void path_leaf(const leaf_entry& le, const ir::tree& t, const tree_entry& te,
-                 const std::uint8_t* decided, const float* x, float missing,
-                 float* phi) const noexcept {
+  /// for leaves too deep for a table. Adds to sink as table_leaf does.
+  template <class T, bool global>
+  void path_leaf(const leaf_entry& le, const decide_context& ctx, T* sink,
+                 const std::int32_t* feats) const noexcept {
     const std::uint32_t d = le.num_slots;
     std::uint8_t one[max_path_slots];
     double pw[max_path_slots + 1];  // 32 KiB: only deep paths come here
     std::fill(one, one + d, std::uint8_t{1});
     for (std::uint32_t s = le.step_begin; s < le.step_end; ++s) {
       const step& st = steps_[s];
-      if (!step_taken(st, t, te, decided, x, missing)) one[st.slot] = 0;
+      if (!step_taken(st, ctx)) one[st.slot] = 0;
     }
-    const std::int32_t* feature = slot_feature_.data() + le.slot_begin;
+    const std::uint32_t* local = slot_local_.data() + le.slot_begin;
     const double* zero = slot_zero_.data() + le.slot_begin;
     // Permutation weights of the path, XGBoost's way: element 0 is a placeholder with both
     // fractions 1 (it changes no Shapley value), then the d slots are extended in path order.
@@ -220,7 +279,7 @@ class tree_shap {
     double out_share = 0;
     for (std::uint32_t j = 0; j < d; ++j) {
       if (!one[j] && have_out) {  // every slot the row fails gets the same share
-        phi[feature[j]] += static_cast<float>(out_share);
+        sink[global ? feats[local[j]] : local[j]] += static_cast<T>(out_share);
         continue;
       }
       const double c = le.value * (one[j] - zero[j]) * unwound_sum(pw, d, one[j], zero[j]);
@@ -228,7 +287,7 @@ class tree_shap {
         have_out = true;
         out_share = c;
       }
-      phi[feature[j]] += static_cast<float>(c);
+      sink[global ? feats[local[j]] : local[j]] += static_cast<T>(c);
     }
   }
 
@@ -255,6 +314,7 @@ class tree_shap {
     te.output = output;
     te.split_begin = static_cast<std::uint32_t>(splits_.size());
     te.leaf_begin = static_cast<std::uint32_t>(leaves_.size());
+    te.feature_begin = static_cast<std::uint32_t>(tree_features_.size());
     // Number the reachable split nodes in depth-first order; their decisions are indexed so.
     std::vector<std::int32_t> split_index(t.num_nodes(), -1);
     std::vector<double> mean(t.num_nodes(), 0.0);
@@ -271,7 +331,7 @@ class tree_shap {
       if (t.is_leaf(n)) {
         mean[n] = t.leaf_value[n];
         path.push_back(fr.node);
-        add_leaf(t, path, split_index, weight, max_table_slots, budget);
+        add_leaf(t, path, split_index, weight, max_table_slots, budget, te.feature_begin);
         path.pop_back();
         stack.pop_back();
         continue;
@@ -296,6 +356,9 @@ class tree_shap {
     }
     te.num_splits = static_cast<std::uint32_t>(splits_.size() - te.split_begin);
     te.leaf_end = static_cast<std::uint32_t>(leaves_.size());
+    te.num_features = static_cast<std::uint32_t>(tree_features_.size() - te.feature_begin);
+    for (std::uint32_t k = te.feature_begin; k < tree_features_.size(); ++k)
+      feature_local_[static_cast<std::size_t>(tree_features_[k])] = -1;
     te.expected = mean[0] * static_cast<double>(weight);
     trees_.push_back(te);
   }
@@ -303,20 +366,26 @@ class tree_shap {
   /// Records a leaf whose root path is `path` (split nodes, then the leaf).
   void add_leaf(const ir::tree& t, const std::vector<std::int32_t>& path,
                 const std::vector<std::int32_t>& split_index, float weight, int max_table_slots,
-                std::size_t& budget) {
+                std::size_t& budget, std::uint32_t tree_feature_begin) {
     leaf_entry le{};
     const auto leaf = static_cast<std::size_t>(path.back());
     le.value = static_cast<double>(t.leaf_value[leaf]) * static_cast<double>(weight);
     le.step_begin = static_cast<std::uint32_t>(steps_.size());
-    le.slot_begin = static_cast<std::uint32_t>(slot_feature_.size());
+    le.slot_begin = static_cast<std::uint32_t>(slot_local_.size());
     for (std::size_t p = 0; p + 1 < path.size(); ++p) {
       const auto node = static_cast<std::size_t>(path[p]);
       const std::int32_t child = path[p + 1];
-      const std::int32_t feature = t.feature[node];
+      const auto feature = static_cast<std::size_t>(t.feature[node]);
+      if (feature_local_[feature] < 0) {  // first time this tree splits on the feature
+        feature_local_[feature] =
+            static_cast<std::int32_t>(tree_features_.size() - tree_feature_begin);
+        tree_features_.push_back(static_cast<std::int32_t>(feature));
+      }
+      const auto local = static_cast<std::uint32_t>(feature_local_[feature]);
       std::uint32_t slot = 0;
-      while (slot < le.num_slots && slot_feature_[le.slot_begin + slot] != feature) ++slot;
+      while (slot < le.num_slots && slot_local_[le.slot_begin + slot] != local) ++slot;
       if (slot == le.num_slots) {
-        slot_feature_.push_back(feature);
+        slot_local_.push_back(local);
         slot_zero_.push_back(1.0);
         ++le.num_slots;
       }
@@ -330,21 +399,30 @@ class tree_shap {
     }
     le.step_end = static_cast<std::uint32_t>(steps_.size());
     le.table_begin = no_table;
+    bool positive = true;  // the table form divides by each z_j
+    for (std::uint32_t j = 0; j < le.num_slots; ++j) {
+      const double z = slot_zero_[le.slot_begin + j];
+      positive = positive && z > 0 && std::isfinite(z);
+      slot_factor_.push_back((1.0 - z) / z);
+    }
     const std::size_t size = std::size_t{1} << std::min<std::uint32_t>(le.num_slots, 31);
-    if (static_cast<int>(le.num_slots) <= max_table_slots && size <= budget) {
+    if (static_cast<int>(le.num_slots) <= max_table_slots && size <= budget && positive) {
       budget -= size;
-      le.table_begin = tables_.size();
-      fill_table(slot_zero_.data() + le.slot_begin, le.num_slots);
+      le.table_begin = static_cast<std::uint32_t>(tables_.size());
+      fill_table(slot_zero_.data() + le.slot_begin, le.num_slots, le.value);
       ++table_leaves_;
     }
     leaves_.push_back(le);
   }
 
-  /// Appends Q(C) for every subset C (bit j = slot j) of a leaf's d slots:
+  /// Appends P(C) = v * Zout(C) * Q(C) for every subset C (bit j = slot j) of a leaf's d slots,
+  /// with Zout(C) = prod_{j not in C} z_j and
   /// Q(C) = sum_k w(k) e_{|C| - k}(z_C), e the elementary symmetric polynomials of C's zero
   /// fractions and w(k) = k! (d - k - 1)! / d!. e(z_C) is built from C without its top bit,
   /// times (1 + z_top t): O(2^d d).
-  void fill_table(const double* zero, std::uint32_t d) {
+  /// Then a row's shares are -P(B) for slots outside B and (1 - z_j) / z_j * P(B \ {j}) for
+  /// slot j in B (Zout(B \ {j}) = z_j Zout(B)): one load and one multiply per slot.
+  void fill_table(const double* zero, std::uint32_t d, double value) {
     if (d == 0) {
       tables_.push_back(0.0f);  // no features: nothing is ever read
       return;
@@ -367,14 +445,20 @@ class tree_shap {
     }
     for (std::size_t c = 0; c < subsets; ++c) {
       std::uint32_t size = 0;
-      for (std::size_t b = c; b; b &= b - 1) ++size;
-      if (size == d) {  // Q(U) is never read (B = U has no slot outside it, and Q(B \ j) < U)
+      double zout = value;
+      for (std::uint32_t j = 0; j < d; ++j) {
+        if (c >> j & 1)
+          ++size;
+        else
+          zout *= zero[j];
+      }
+      if (size == d) {  // P(U) is never read (B = U has no slot outside it, and B \ {j} < U)
         tables_.push_back(0.0f);
         continue;
       }
       double q = 0;
       for (std::uint32_t k = 0; k <= size; ++k) q += w[k] * e[c * stride + (size - k)];
-      tables_.push_back(static_cast<float>(q));
+      tables_.push_back(static_cast<float>(zout * q));
     }
   }
 
@@ -384,8 +468,11 @@ class tree_shap {
   std::vector<std::int32_t> splits_;
   std::vector<leaf_entry> leaves_;
   std::vector<step> steps_;
-  std::vector<std::int32_t> slot_feature_;
-  std::vector<double> slot_zero_;
+  std::vector<std::uint32_t> slot_local_;     // per leaf slot: index into its tree's features
+  std::vector<std::int32_t> tree_features_;   // per tree: the features it splits on
+  std::vector<std::int32_t> feature_local_;   // construction only: feature -> local index
+  std::vector<double> slot_zero_;    // per leaf slot: z_j
+  std::vector<double> slot_factor_;  // per leaf slot: (1 - z_j) / z_j
   std::vector<float> tables_;
   std::size_t table_leaves_ = 0;
 };
