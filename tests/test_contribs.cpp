@@ -255,11 +255,15 @@ booster train(const model_config& c, const dataset& d) {
   return b;
 }
 
+/// The categorical columns of a config's data (none unless c.categorical).
+std::vector<categorical_column> categories_for(const model_config& c) {
+  if (!c.categorical) return {};
+  return {categorical_column{0, 12}, categorical_column{static_cast<int>(c.cols) - 1, 5}};
+}
+
 /// Held-out rows, with an all-missing row, negative zeros and odd categories.
 dataset prediction_rows(const model_config& c, std::uint64_t seed) {
-  std::vector<categorical_column> cats;
-  if (c.categorical) cats = {{0, 12}, {static_cast<int>(c.cols) - 1, 5}};
-  dataset d = make_dataset(seed + 1000, 150, c.cols, c.nan_rate, cats, c.kind);
+  dataset d = make_dataset(seed + 1000, 150, c.cols, c.nan_rate, categories_for(c), c.kind);
   for (std::size_t j = 0; j < c.cols; ++j) {
     d.X[j] = std::numeric_limits<float>::quiet_NaN();
     d.X[c.cols + j] = -0.0f;
@@ -335,9 +339,8 @@ TEST_CASE("contribs: random models match the XGBoost C library", "[contribs][dif
     const model_config c = config_for(i);
     const std::uint64_t seed = 500 + i;
     INFO(describe(c, seed));
-    std::vector<categorical_column> cats;
-    if (c.categorical) cats = {{0, 12}, {static_cast<int>(c.cols) - 1, 5}};
-    const booster b = train(c, make_dataset(seed, 400, c.cols, c.nan_rate, cats, c.kind));
+    const booster b =
+        train(c, make_dataset(seed, 400, c.cols, c.nan_rate, categories_for(c), c.kind));
     const dataset x = prediction_rows(c, seed);
     const std::vector<char> bytes = i % 2 ? b.save_ubjson() : b.save_json();
     const grove::predictor p(grove::load_from_memory(bytes.data(), bytes.size()));
@@ -365,9 +368,8 @@ TEST_CASE("contribs: the path algorithm and per-leaf split decisions agree with 
     c.depth = 7;
     const std::uint64_t seed = 900 + i;
     INFO(describe(c, seed));
-    std::vector<categorical_column> cats;
-    if (c.categorical) cats = {{0, 12}, {static_cast<int>(c.cols) - 1, 5}};
-    const booster b = train(c, make_dataset(seed, 400, c.cols, c.nan_rate, cats, c.kind));
+    const booster b =
+        train(c, make_dataset(seed, 400, c.cols, c.nan_rate, categories_for(c), c.kind));
     const dataset x = prediction_rows(c, seed);
     const std::vector<char> bytes = b.save_json();
     const grove::model m = grove::load_from_memory(bytes.data(), bytes.size());

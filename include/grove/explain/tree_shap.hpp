@@ -144,9 +144,18 @@ class tree_shap {
           float* phi = out + r * out_stride + static_cast<std::size_t>(te.output) * width;
           const std::uint8_t* decided = nullptr;
           if (scratch) {
+            // ir::next_node's rule, from one compact array instead of five per-node vectors.
+            const split_entry* sp = split_info_.data() + te.split_begin;
             for (std::uint32_t k = 0; k < te.num_splits; ++k) {
-              const auto node = static_cast<std::size_t>(split_node[k]);
-              left[k] = ir::next_node(t, node, xr, missing) == t.left[node];
+              const float v = xr[sp[k].feature];
+              bool go_left;
+              if (std::isnan(v) || v == missing)
+                go_left = sp[k].default_left != 0;
+              else if (sp[k].categorical)
+                go_left = ir::category_goes_left(t, static_cast<std::size_t>(split_node[k]), v);
+              else
+                go_left = v < sp[k].threshold;
+              left[k] = go_left;
             }
             decided = left;
           }
@@ -179,7 +188,7 @@ class tree_shap {
  private:
   static constexpr std::uint32_t no_table = ~std::uint32_t{0};
   /// Rows that go through a tree together (see add_rows).
-  static constexpr std::size_t block_rows = 32;
+  static constexpr std::size_t block_rows = 64;
   /// Distinct features of one tree summed in the stack accumulator (16 KiB of doubles).
   static constexpr std::size_t max_local_features = 2048;
 
@@ -202,6 +211,12 @@ class tree_shap {
     std::uint32_t feature_begin, num_features;  // into tree_features_ (distinct, any order)
     std::int32_t output;
     double expected;
+  };
+  /// A split node's test, copied from the tree (see add_rows).
+  struct split_entry {
+    std::int32_t feature;
+    float threshold;
+    std::uint8_t default_left, categorical;
   };
   /// What deciding a split for one row needs.
   struct decide_context {
@@ -339,6 +354,8 @@ class tree_shap {
       if (fr.state == 0) {
         split_index[n] = static_cast<std::int32_t>(splits_.size() - te.split_begin);
         splits_.push_back(fr.node);
+        split_info_.push_back({t.feature[n], t.threshold[n], t.default_left[n],
+                               static_cast<std::uint8_t>(t.is_categorical(n) ? 1 : 0)});
         path.push_back(fr.node);
         fr.state = 1;
         stack.push_back({t.left[n], 0});
@@ -465,7 +482,8 @@ class tree_shap {
   const ir::forest* forest_;
   std::size_t scratch_splits_ = 0;
   std::vector<tree_entry> trees_;
-  std::vector<std::int32_t> splits_;
+  std::vector<std::int32_t> splits_;       // per tree: node ids of its split nodes
+  std::vector<split_entry> split_info_;    // the same splits' tests
   std::vector<leaf_entry> leaves_;
   std::vector<step> steps_;
   std::vector<std::uint32_t> slot_local_;     // per leaf slot: index into its tree's features
