@@ -358,9 +358,10 @@ TEST_CASE("contribs: random models match the XGBoost C library", "[contribs][dif
 
 TEST_CASE("contribs: the path algorithm and per-leaf split decisions agree with XGBoost",
           "[contribs][explain]") {
-  // explain::tree_shap with no tables (every leaf through the path algorithm) and no split
-  // scratch (decisions taken per leaf path), as for trees too deep or too large for the
-  // defaults; and with a tiny table budget, where tables run out part way through the forest.
+  // explain::tree_shap with no tables (every leaf through the path algorithm), no split scratch
+  // (decisions taken per leaf path) and no per-tree accumulator, as for trees too deep or too
+  // large for the defaults; with a tiny table budget, where tables run out part way through the
+  // forest; and with tables for every leaf.
   set_global_verbosity(0);
   tally t;
   for (std::uint64_t i : {2, 9, 13, 20, 31, 37}) {
@@ -382,6 +383,7 @@ TEST_CASE("contribs: the path algorithm and per-leaf split decisions agree with 
       if (variant == 0) {
         so.max_table_slots = 0;
         so.scratch_splits = 0;
+        so.local_features = 0;  // each leaf's shares straight into the float output
       } else if (variant == 1) {
         so.table_budget_bytes = 4096;
       } else {

@@ -46,7 +46,7 @@ namespace grove::explain {
 
 struct shap_options {
   /// Upper bound on the memory of all Q tables together; trees past it use the path algorithm.
-  std::size_t table_budget_bytes = std::size_t{256} << 20;
+  std::size_t table_budget_bytes = std::size_t{128} << 20;
   /// Leaves with more distinct path features than this (2^slots floats each) use the path
   /// algorithm. At most 16.
   int max_table_slots = 12;
@@ -54,11 +54,21 @@ struct shap_options {
   /// stack buffer; larger trees decide each split per leaf path instead (no buffer). At most
   /// max_scratch_splits.
   std::size_t scratch_splits = 8192;
+  /// Trees splitting on at most this many distinct features sum their contributions in a stack
+  /// accumulator of doubles; others add each leaf's share straight into the float output.
+  /// At most max_local_features.
+  std::size_t local_features = 2048;
 };
 
+/// Stack use of one add_rows call: 8 KiB of split decisions, 16 KiB of per-tree sums, and for
+/// leaves outside the tables 4 KiB + 32 KiB of path weights: about 60 KiB, on the calling thread
+/// or a pool thread (8 MiB stacks). Nothing is allocated.
+///
 /// Split decisions are kept on the stack for trees up to this many split nodes.
 inline constexpr std::size_t max_scratch_splits = 8192;
-/// The path algorithm keeps 2 doubles per distinct path feature on the stack; ir::limits caps
+/// Distinct features of one tree summed in the stack accumulator.
+inline constexpr std::size_t max_local_features = 2048;
+/// The path algorithm keeps a double and a byte per distinct path feature on the stack; ir::limits caps
 /// the depth at 4096, hence at most 4096 distinct features on one path.
 inline constexpr std::size_t max_path_slots = 4096;
 
@@ -90,6 +100,7 @@ class tree_shap {
     if (options.max_table_slots < 0 || options.max_table_slots > 16)
       throw error(error_code::invalid_argument, "shap_options", "max_table_slots must be 0..16");
     scratch_splits_ = std::min(options.scratch_splits, max_scratch_splits);
+    local_features_ = std::min(options.local_features, max_local_features);
     // Table offsets are 32-bit.
     std::size_t budget = std::min<std::size_t>(options.table_budget_bytes / sizeof(float),
                                                std::numeric_limits<std::uint32_t>::max() - 1);
@@ -137,7 +148,7 @@ class tree_shap {
         const ir::tree& t = forest_->trees[i];
         const std::int32_t* feats = tree_features_.data() + te.feature_begin;
         const std::int32_t* split_node = splits_.data() + te.split_begin;
-        const bool local = te.num_features <= max_local_features;
+        const bool local = te.num_features <= local_features_;
         const bool scratch = te.num_splits <= scratch_splits_;
         for (std::size_t r = r0; r < r1; ++r) {
           const float* xr = x + r * stride;
@@ -189,8 +200,6 @@ class tree_shap {
   static constexpr std::uint32_t no_table = ~std::uint32_t{0};
   /// Rows that go through a tree together (see add_rows).
   static constexpr std::size_t block_rows = 64;
-  /// Distinct features of one tree summed in the stack accumulator (16 KiB of doubles).
-  static constexpr std::size_t max_local_features = 2048;
 
   /// One step of a leaf's root path: the split (index into the tree's split list), the slot
   /// (distinct feature) it belongs to, and whether the path goes left there.
@@ -415,6 +424,11 @@ class tree_shap {
       steps_.push_back(s);
     }
     le.step_end = static_cast<std::uint32_t>(steps_.size());
+    if (le.num_slots > max_path_slots)  // only with ir::limits raised past a depth of 4096
+      throw error(error_code::limit, "contributions",
+                  "a leaf path splits on " + std::to_string(le.num_slots) +
+                      " distinct features; at most " + std::to_string(max_path_slots) +
+                      " are supported");
     le.table_begin = no_table;
     bool positive = true;  // the table form divides by each z_j
     for (std::uint32_t j = 0; j < le.num_slots; ++j) {
@@ -481,6 +495,7 @@ class tree_shap {
 
   const ir::forest* forest_;
   std::size_t scratch_splits_ = 0;
+  std::size_t local_features_ = 0;
   std::vector<tree_entry> trees_;
   std::vector<std::int32_t> splits_;       // per tree: node ids of its split nodes
   std::vector<split_entry> split_info_;    // the same splits' tests
