@@ -1,7 +1,7 @@
 #pragma once
 /// @file
 /// Exact SHAP feature contributions (TreeSHAP, as XGBoost's pred_contribs) with per-leaf tables
-/// precomputed at construction.
+/// precomputed at construction (FastTreeSHAP "v2"-style).
 ///
 /// Depends on ir/ only: no JSON, no SIMD. grove::predictor uses it for output::contribs.
 ///
@@ -18,14 +18,19 @@
 /// Because each o_k is 0 or 1, only the set B = {k : o_k = 1} of the row matters. With
 ///   Q(C) = sum_{S subset of C} w(|S|) prod_{k in C \ S} z_k     (for C subset of U)
 ///   Zout = prod_{k in U \ B} z_k
-/// this becomes (FastTreeSHAP "v2"):
+/// this becomes
 ///   j in B:     phi_j += v * Zout * (1 - z_j) * Q(B \ {j})
 ///   j not in B: phi_j -= v * Zout * Q(B)
-/// Q depends on the leaf only, so it is tabulated over the 2^d subsets at construction; a row
-/// then costs O(d) per leaf instead of O(d^2). Leaves with more than max_table_slots distinct
-/// features, or beyond the memory budget, are evaluated with the path algorithm (extend, then
-/// unwind per feature; O(d^2) per leaf, no table). Both are in double; XGBoost works in float, so
-/// results agree to float rounding, not bit for bit.
+/// and since Zout(B \ {j}) = z_j Zout(B), with P(C) = v * Zout(C) * Q(C):
+///   j in B:     phi_j += (1 - z_j) / z_j * P(B \ {j})
+///   j not in B: phi_j -= P(B)
+/// P depends on the leaf only, so it is tabulated over the 2^d subsets at construction (in
+/// float); a row then costs O(d) per leaf (one load and one multiply per feature) instead of
+/// XGBoost's O(d^2). Leaves with more than max_table_slots distinct features, a zero cover on the
+/// path (z_j = 0), or past the memory budget are evaluated with the path algorithm (XGBoost's
+/// extend, then unwind per feature, in double; O(d^2) per leaf, no table). Each tree's shares are
+/// summed in double, then added to the float output. XGBoost works in float throughout, so the
+/// results agree to float rounding (about 1e-6 of the row's scale), not bit for bit.
 ///
 /// The bias column is the base margin plus each tree's expected value: the cover-weighted mean of
 /// its leaves (XGBoost's node "mean values"), times the tree's DART weight.
@@ -68,8 +73,9 @@ struct shap_options {
 inline constexpr std::size_t max_scratch_splits = 8192;
 /// Distinct features of one tree summed in the stack accumulator.
 inline constexpr std::size_t max_local_features = 2048;
-/// The path algorithm keeps a double and a byte per distinct path feature on the stack; ir::limits caps
-/// the depth at 4096, hence at most 4096 distinct features on one path.
+/// The path algorithm keeps a double and a byte per distinct path feature on the stack; the
+/// default ir::limits cap the depth at 4096, so no path has more distinct features (a forest
+/// loaded with a larger limit and deeper paths is refused, error_code::limit).
 inline constexpr std::size_t max_path_slots = 4096;
 
 /**
