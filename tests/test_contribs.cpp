@@ -27,6 +27,7 @@
 #include <vector>
 
 #include <grove/grove.hpp>
+#include <grove/ir/builder.hpp>
 
 #include "support/files.hpp"
 #include "support/fixture.hpp"
@@ -518,6 +519,62 @@ TEST_CASE("contribs: vector-leaf trees are refused", "[contribs][bad]") {
   } catch (const grove::error& e) {
     CHECK(e.code() == grove::error_code::unsupported);
     CHECK_THAT(e.what(), Catch::Contains("vector leaves"));
+  }
+}
+
+namespace {
+
+/// A chain of `splits` splits (node 2i splits on feature i % 40; its left child is a leaf, its
+/// right child the next split), covers halving down the chain.
+grove::ir::tree chain_tree(std::int32_t splits) {
+  grove::ir::tree t;
+  const std::int32_t nodes = 2 * splits + 1;
+  for (std::int32_t i = 0; i < nodes; ++i) {
+    const bool split = i % 2 == 0 && i < nodes - 1;
+    t.left.push_back(split ? i + 1 : -1);
+    t.right.push_back(split ? i + 2 : -1);
+    t.feature.push_back(split ? (i / 2) % 40 : 0);
+    t.threshold.push_back(split ? static_cast<float>((i / 2) % 7) : 0.0f);
+    t.default_left.push_back(static_cast<std::uint8_t>(i % 3 == 0));
+    t.leaf_value.push_back(split ? 0.0f : static_cast<float>(i % 11) - 5.0f);
+    t.cover.push_back(static_cast<float>(nodes - i));
+  }
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("contribs: very deep trees: the path algorithm, and a bound on path memory",
+          "[contribs][limits]") {
+  {  // One chain of 1000 splits: leaves 1000 deep, 40 distinct features per path (no table).
+    grove::ir::forest_builder b(40, 1, grove::ir::objective_from_name("reg:squarederror"));
+    b.add_tree(chain_tree(1000), 0, 1.0f);
+    const grove::predictor p(grove::model(b.finish()));
+    CHECK(p.prepare_contributions().table_leaves() < 20);
+    std::vector<float> x(50 * 40);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 31) % 9) - 0.5f;
+    grove::predict_options o;
+    o.kind = grove::output::contribs;
+    const auto phi = p.predict(grove::rows(x.data(), 50, 40), o);
+    o.kind = grove::output::margin;
+    const auto margin = p.predict(grove::rows(x.data(), 50, 40), o);
+    CHECK(check_sums(phi, margin, 1, 41) == 0);
+  }
+  {  // 17 chains of 4000 splits: 17 x 8 million path steps, past the 2^27 bound: refused before
+     // anything large is allocated.
+    grove::ir::forest_builder b(40, 1, grove::ir::objective_from_name("reg:squarederror"));
+    for (int i = 0; i < 17; ++i) b.add_tree(chain_tree(4000), 0, 1.0f);
+    const grove::predictor p(grove::model(b.finish()));
+    try {
+      p.prepare_contributions();
+      FAIL("no error");
+    } catch (const grove::error& e) {
+      CHECK(e.code() == grove::error_code::limit);
+      CHECK_THAT(e.what(), Catch::Contains("steps"));
+    }
+    // Other outputs are unaffected.
+    std::vector<float> x(40, 1.0f);
+    CHECK(p.predict(grove::rows(x.data(), 1, 40)).size() == 1);
   }
 }
 

@@ -41,6 +41,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "grove/error.hpp"
@@ -77,6 +78,11 @@ inline constexpr std::size_t max_local_features = 2048;
 /// default ir::limits cap the depth at 4096, so no path has more distinct features (a forest
 /// loaded with a larger limit and deeper paths is refused, error_code::limit).
 inline constexpr std::size_t max_path_slots = 4096;
+/// Root-to-leaf path steps over all leaves (8 bytes each, plus about as many slots of 24 bytes).
+/// Balanced trees need few (300 depth-8 trees: 0.4 million); very deep, chain-like trees need up
+/// to depth^2 / 2 each. Beyond this the forest is refused (error_code::limit) rather than
+/// allocating gigabytes.
+inline constexpr std::size_t max_path_steps = std::size_t{1} << 27;
 
 /**
  * Precomputed TreeSHAP state for one forest. Immutable after construction; row() is const,
@@ -110,6 +116,17 @@ class tree_shap {
     // Table offsets are 32-bit.
     std::size_t budget = std::min<std::size_t>(options.table_budget_bytes / sizeof(float),
                                                std::numeric_limits<std::uint32_t>::max() - 1);
+    // Counted before anything is allocated, so that a forest of very deep trees is refused
+    // quickly instead of after gigabytes.
+    std::size_t total_steps = 0;
+    for (const ir::tree& t : f.trees) {
+      total_steps += path_steps(t);
+      if (total_steps > max_path_steps)
+        throw error(error_code::limit, "contributions",
+                    "the model's root-to-leaf paths have more than " +
+                        std::to_string(max_path_steps) + " steps in all");
+    }
+    steps_.reserve(total_steps);
     feature_local_.assign(static_cast<std::size_t>(f.num_feature), -1);
     trees_.reserve(f.num_trees());
     for (std::size_t i = 0; i < f.num_trees(); ++i)
@@ -333,6 +350,24 @@ class tree_shap {
         next = pw[i] - tmp * z * (last - i) / n1;
       } else if (z != 0) {
         total += pw[i] / z / ((last - i) / n1);
+      }
+    }
+    return total;
+  }
+
+  /// Sum of the depths of a tree's reachable leaves.
+  static std::size_t path_steps(const ir::tree& t) {
+    std::size_t total = 0;
+    std::vector<std::pair<std::int32_t, std::size_t>> stack{{0, 0}};
+    while (!stack.empty()) {
+      const auto [node, depth] = stack.back();
+      stack.pop_back();
+      const auto n = static_cast<std::size_t>(node);
+      if (t.is_leaf(n)) {
+        total += depth;
+      } else {
+        stack.push_back({t.left[n], depth + 1});
+        stack.push_back({t.right[n], depth + 1});
       }
     }
     return total;
