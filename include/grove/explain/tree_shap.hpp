@@ -48,6 +48,14 @@
 #include "grove/ir/forest.hpp"
 #include "grove/ir/reference.hpp"
 
+#if defined(__GNUC__) || defined(__clang__)
+#define GROVE_SHAP_NOINLINE __attribute__((noinline))
+#elif defined(_MSC_VER)
+#define GROVE_SHAP_NOINLINE __declspec(noinline)
+#else
+#define GROVE_SHAP_NOINLINE
+#endif
+
 namespace grove::explain {
 
 struct shap_options {
@@ -296,8 +304,9 @@ class tree_shap {
 
   /// The path algorithm (XGBoost's ExtendPath / UnwoundPathSum on one leaf's path, in double):
   /// for leaves too deep for a table. Adds to sink as table_leaf does.
+  /// Not inlined: its 36 KiB of stack is then only taken while it runs.
   template <class T, bool global>
-  void path_leaf(const leaf_entry& le, const decide_context& ctx, T* sink,
+  GROVE_SHAP_NOINLINE void path_leaf(const leaf_entry& le, const decide_context& ctx, T* sink,
                  const std::int32_t* feats) const noexcept {
     const std::uint32_t d = le.num_slots;
     std::uint8_t one[max_path_slots];
