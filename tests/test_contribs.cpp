@@ -336,7 +336,7 @@ TEST_CASE("contribs: the fixtures match XGBoost 1.7.4's pred_contribs", "[contri
 TEST_CASE("contribs: random models match the XGBoost C library", "[contribs][differential]") {
   set_global_verbosity(0);
   tally& t = random_tally();
-  for (std::uint64_t i = 0; i < 72; ++i) {
+  for (std::uint64_t i = 0; i < 108; ++i) {
     const model_config c = config_for(i);
     const std::uint64_t seed = 500 + i;
     INFO(describe(c, seed));
