@@ -93,8 +93,10 @@ inline constexpr std::size_t max_path_slots = 4096;
 inline constexpr std::size_t max_path_steps = std::size_t{1} << 27;
 
 /**
- * Precomputed TreeSHAP state for one forest. Immutable after construction; row() is const,
- * allocates nothing and may be called from many threads at once.
+ * Precomputed TreeSHAP state for one forest, which must outlive it (grove::predictor keeps
+ * both). Immutable after construction; add_row() / add_rows() are const, allocate nothing and
+ * may be called from many threads at once. Throws grove::error: unsupported for a forest without
+ * covers or with vector leaves, limit for paths beyond max_path_steps / max_path_slots.
  */
 class tree_shap {
  public:
