@@ -85,7 +85,7 @@ class predictor {
   /**
    * Builds the tables output::contribs needs (explain::tree_shap), if not built yet. The first
    * contribs prediction does it anyway; call this first to keep that allocation and its time
-   * (about a second for a thousand depth-8 trees) out of the first prediction. Thread-safe.
+   * (0.2 s and 23 MiB for 300 depth-8 trees) out of the first prediction. Thread-safe.
    * Throws grove::error (unsupported) for a model without covers or with vector leaves.
    */
   const explain::tree_shap& prepare_contributions() const {
@@ -162,6 +162,10 @@ class predictor {
     const std::size_t block = static_cast<std::size_t>(f.num_feature) + 1;
     const std::size_t width = num_output * block;
     // Bias per output: the intercept plus the expected value of every tree in range.
+    if (num_output > scratch_floats)  // only with ir::limits::max_outputs raised past it
+      throw error(error_code::limit, "contributions",
+                  std::to_string(num_output) + " outputs; at most " +
+                      std::to_string(scratch_floats) + " are supported");
     double bias[scratch_floats];
     for (std::size_t k = 0; k < num_output; ++k) bias[k] = f.base_margin[k];
     for (std::size_t i = trees.begin; i < trees.end; ++i)
