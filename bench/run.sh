@@ -5,6 +5,9 @@
 #                                         also trains the models, about 3 minutes, then cached)
 #   bench/run.sh --benchmark_filter=binary/   extra arguments go to grove-bench
 #
+# Then grove-bench-contribs (SHAP contributions against XGBoost's pred_contribs, about 3 minutes;
+# CONTRIBS=0 skips it).
+#
 # Environment: BUILD_DIR (default build-bench), REPETITIONS (default 3), OMP_WAIT_POLICY (default
 # passive, see bench/README.md: with libgomp's default spinning, XGBoost with 2 threads takes ~8 ms
 # per small batch on this kind of VM).
@@ -35,7 +38,7 @@ echo "$machine_text"
 
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DGROVE_BUILD_BENCHMARKS=ON \
   -DCMAKE_CXX_FLAGS="-march=native" >/dev/null
-cmake --build "$build" --target grove-bench -j "$(nproc)"
+cmake --build "$build" --target grove-bench grove-bench-contribs -j "$(nproc)"
 
 mkdir -p "$build/bench"
 results="$build/bench/results.json"
@@ -52,3 +55,11 @@ echo "grove-bench took $(( $(date +%s) - start )) s; results in $results"
   echo
   /usr/bin/python3 bench/summarize.py "$results"
 } | tee "$build/bench/summary.md"
+
+if [ "${CONTRIBS:-1}" != 0 ]; then
+  "$build/bench/grove-bench-contribs" \
+    --benchmark_repetitions="$reps" \
+    --benchmark_report_aggregates_only=true \
+    --benchmark_out="$build/bench/contribs.json" --benchmark_out_format=json \
+    --grove_summary_reps=5 | tee "$build/bench/contribs.txt"
+fi

@@ -146,6 +146,15 @@ void load_or_refuse(const std::string& bytes, const grove_test::dense_rows_t& x,
     const std::vector<float> out = p.predict(grove::rows(data.data(), rows, width), o);
     CHECK(out.size() == rows * p.output_width(o));
   }
+  // Contributions: values or a clear refusal (no covers, vector leaves), never a crash.
+  grove::predict_options o;
+  o.kind = grove::output::contribs;
+  try {
+    const std::vector<float> out = p.predict(grove::rows(data.data(), rows, width), o);
+    CHECK(out.size() == rows * p.output_width(o));
+  } catch (const grove::error& e) {
+    CHECK(e.code() == error_code::unsupported);
+  }
 }
 
 }  // namespace
@@ -818,6 +827,30 @@ TEST_CASE("predictor arguments are checked before any work", "[bad][predict]") {
     check_error(predict_error(grove::rows(small_rows, 4, 2), out.data(), out.size(), o),
                 error_code::invalid_argument, {"iteration_range"});
   }
+  {  // Contributions: the same range and size checks (12 values: 4 rows x (2 features + bias)).
+    grove::predict_options o;
+    o.kind = grove::output::contribs;
+    o.iteration_end = 2;
+    std::vector<float> wide(12, 42.0f);
+    check_error(predict_error(grove::rows(small_rows, 4, 2), wide.data(), wide.size(), o),
+                error_code::invalid_argument, {"iteration_range", "1 rounds"});
+    o.iteration_end = 0;
+    check_error(predict_error(grove::rows(small_rows, 4, 2), wide.data(), 11, o),
+                error_code::shape, {"output", "holds 11 values, 12 are needed"});
+    CHECK(std::all_of(wide.begin(), wide.end(), [](float v) { return v == 42.0f; }));
+    check_error(predict_error(grove::rows(small_rows, 4, 1), wide.data(), wide.size(), o),
+                error_code::shape, {"rows have 1 columns but the model needs 2"});
+    o.iteration_begin = 1;  // no trees: only the bias, the base margin
+    CHECK_NOTHROW(p.predict(grove::rows(small_rows, 4, 2), wide.data(), wide.size(), o));
+    grove::predict_options m = o;
+    m.kind = grove::output::margin;
+    const std::vector<float> base = p.predict(grove::rows(small_rows, 4, 2), m);
+    for (std::size_t r = 0; r < 4; ++r) {
+      CHECK(wide[r * 3] == 0.0f);
+      CHECK(wide[r * 3 + 1] == 0.0f);
+      CHECK(wide[r * 3 + 2] == base[r]);
+    }
+  }
   // Zero rows need no data and no output.
   CHECK_NOTHROW(p.predict(grove::rows(nullptr, 0, 2), nullptr, 0, margin));
 }
@@ -877,7 +910,7 @@ TEST_CASE("grove-predict: errors on stderr with a non-zero status", "[bad][cli]"
 
   r = run_cli(tmp, model + " " + rows + " --output probabilities");
   CHECK(r.status != 0);
-  CHECK_THAT(r.err, Catch::Contains("--output must be margin, value or leaf"));
+  CHECK_THAT(r.err, Catch::Contains("--output must be margin, value, leaf or contribs"));
 
   r = run_cli(tmp, model + " " + rows + " --iteration-range 0:99");
   CHECK(r.status != 0);

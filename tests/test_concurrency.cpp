@@ -11,6 +11,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <grove/grove.hpp>
@@ -351,5 +352,89 @@ TEST_CASE("concurrency: no allocation with more than 16384 features either",
     float want = 0.0f;
     grove::ir::reference_margin(f, x.data() + r * splits, o.missing, {0, 1}, &want);
     CHECK(got[r] == want);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// SHAP contributions (output::contribs): the tables are built on first use, once, shared.
+// ---------------------------------------------------------------------------------------------
+
+TEST_CASE("concurrency: contributions: racing first calls agree, later calls allocate nothing",
+          "[concurrency][alloc][contribs]") {
+  for (const char* name : {"obj_multi_softprob", "lossguide_deep", "categorical_partition",
+                           "dart_binary"}) {
+    INFO(name);
+    const tiled_fixture data = tile(name, 600);
+    const grove::predictor p(grove::load(grove_test::fixtures_dir() + "/" + name + "/model.json"));
+    const grove::rows x(data.x.values.data(), 600, data.x.num_cols);
+    grove::predict_options o = options(grove::output::contribs, 1);
+    // Eight threads make the first contribs calls at once: one builds the tables, all use them.
+    std::vector<std::vector<float>> results(8);
+    std::vector<std::thread> callers;
+    for (std::size_t i = 0; i < results.size(); ++i)
+      callers.emplace_back([&, i] { results[i] = p.predict(x, options(grove::output::contribs, 1 + i % 2)); });
+    for (std::thread& t : callers) t.join();
+    const std::vector<float> expected = p.predict(x, o);
+    for (const auto& r : results) CHECK(grove_test::count_bit_mismatches(r, expected) == 0);
+    std::vector<float> out(p.output_size(600, o));
+    for (std::size_t threads : {1, 2}) {
+      for (std::size_t n : {1, 64, 600}) {
+        o.threads = threads;
+        const std::size_t before = allocations.load();
+        p.predict(grove::rows(x.data, n, x.num_cols), out.data(), out.size(), o);
+        const std::size_t count = allocations.load() - before;
+        INFO("threads " << threads << ", rows " << n);
+        CHECK(count == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("concurrency: contributions of a tree too big for the stack scratch",
+          "[concurrency][alloc][contribs]") {
+  // One balanced tree with 16,500 splits on as many features: more splits than the decision
+  // scratch (8192: splits are decided per leaf path instead) and more features than the per-tree
+  // accumulator (2048: leaves add straight into the output). Nothing is allocated either way;
+  // contributions still sum to the margin.
+  constexpr std::int32_t splits = 16500, nodes = 2 * splits + 1;
+  grove::ir::forest_builder b(splits, 1, grove::ir::objective_from_name("reg:squarederror"));
+  grove::ir::tree t;
+  for (std::int32_t i = 0; i < nodes; ++i) {
+    const bool split = i < splits;
+    t.left.push_back(split ? 2 * i + 1 : -1);
+    t.right.push_back(split ? 2 * i + 2 : -1);
+    t.feature.push_back(split ? i : 0);
+    t.threshold.push_back(split ? static_cast<float>(i % 97) : 0.0f);
+    t.default_left.push_back(static_cast<std::uint8_t>(i % 2));
+    t.leaf_value.push_back(split ? 0.0f : static_cast<float>(i % 13) - 6.0f);
+  }
+  t.cover.assign(nodes, 1.0f);  // leaves 1 (or 2 for odd ones), splits the sum of their children
+  for (std::int32_t i = splits; i < nodes; ++i) t.cover[i] = 1.0f + static_cast<float>(i % 2);
+  for (std::int32_t i = splits - 1; i >= 0; --i) t.cover[i] = t.cover[2 * i + 1] + t.cover[2 * i + 2];
+  b.add_tree(std::move(t), 0, 1.0f);
+  const grove::predictor p(grove::model(b.finish()));
+  const grove::explain::tree_shap& shap = p.prepare_contributions();
+  CHECK(shap.table_leaves() == 0);  // paths of 14 features: too deep for tables (12 slots)
+  constexpr std::size_t n = 40;
+  std::vector<float> x(n * splits);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 7919) % 101);
+  grove::predict_options o = options(grove::output::contribs, 1);
+  std::vector<float> out(p.output_size(n, o)), margin(n);
+  for (std::size_t threads : {1, 2}) {
+    o.threads = threads;
+    const std::size_t before = allocations.load();
+    p.predict(grove::rows(x.data(), n, splits), out.data(), out.size(), o);
+    CHECK(allocations.load() - before == 0);
+    p.predict(grove::rows(x.data(), n, splits), margin.data(), margin.size(),
+              options(grove::output::margin, 1));
+    for (std::size_t r = 0; r < n; ++r) {
+      double sum = 0, scale = 1;
+      for (std::size_t j = 0; j <= splits; ++j) {
+        sum += out[r * (splits + 1) + j];
+        scale = std::max(scale, std::abs(static_cast<double>(out[r * (splits + 1) + j])));
+      }
+      INFO("row " << r);
+      CHECK(std::abs(sum - margin[r]) <= 1e-4 * scale);
+    }
   }
 }

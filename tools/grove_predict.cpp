@@ -1,6 +1,6 @@
 // grove-predict: predicts with an XGBoost model on rows read from a CSV or LIBSVM file.
 //
-//   grove-predict MODEL DATA [--output margin|value|leaf] [--missing V] [--iteration-range B:E]
+//   grove-predict MODEL DATA [--output margin|value|leaf|contribs] [--missing V] [--iteration-range B:E]
 //                 [--threads N] [--objective NAME] [--base-score B] [--num-class K]
 //                 [--format csv|libsvm] [--isa auto|scalar|avx2|avx512] [--group-depth 3|4]
 //
@@ -23,7 +23,7 @@
 namespace {
 
 const char* const usage =
-    "usage: grove-predict MODEL DATA [--output margin|value|leaf] [--missing V]\n"
+    "usage: grove-predict MODEL DATA [--output margin|value|leaf|contribs] [--missing V]\n"
     "                     [--iteration-range B:E] [--threads N] [--objective NAME]\n"
     "                     [--base-score B] [--num-class K] [--format csv|libsvm]\n"
     "                     [--isa auto|scalar|avx2|avx512] [--group-depth 3|4] [--info]\n"
@@ -31,6 +31,7 @@ const char* const usage =
     "MODEL  an XGBoost model: save_model JSON or UBJSON, or dump_model JSON (a dump needs\n"
     "       --objective and --base-score, and --num-class for multi-class models)\n"
     "DATA   rows as CSV (no header; empty, nan or NaN is missing) or LIBSVM; '-' reads stdin\n"
+    "--output contribs  SHAP contributions: per output, one value per feature then the bias\n"
     "--isa  force the kernels' instruction set (default: the best this CPU has, or GROVE_ISA)\n"
     "--info print the model's shape and the chosen kernels to stderr\n";
 
@@ -76,7 +77,8 @@ arguments parse_arguments(int argc, char** argv) {
       if (v == "margin") a.predict.kind = grove::output::margin;
       else if (v == "value") a.predict.kind = grove::output::value;
       else if (v == "leaf") a.predict.kind = grove::output::leaf;
-      else bad_usage("--output must be margin, value or leaf, got '" + v + "'");
+      else if (v == "contribs") a.predict.kind = grove::output::contribs;
+      else bad_usage("--output must be margin, value, leaf or contribs, got '" + v + "'");
     } else if (arg == "--missing") {
       a.predict.missing = parse_float(arg, value());
     } else if (arg == "--iteration-range") {

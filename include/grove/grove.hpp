@@ -9,6 +9,7 @@
 /// @endcode
 
 #include "grove/error.hpp"
+#include "grove/explain/tree_shap.hpp"
 #include "grove/io/load_options.hpp"
 #include "grove/model.hpp"
 #include "grove/predictor.hpp"
