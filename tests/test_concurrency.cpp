@@ -420,6 +420,9 @@ TEST_CASE("concurrency: contributions of a tree too big for the stack scratch",
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 7919) % 101);
   grove::predict_options o = options(grove::output::contribs, 1);
   std::vector<float> out(p.output_size(n, o)), margin(n);
+  // Warm up: the process-wide thread pool starts its threads on first use.
+  p.predict(grove::rows(x.data(), n, splits), out.data(), out.size(),
+            options(grove::output::contribs, 2));
   for (std::size_t threads : {1, 2}) {
     o.threads = threads;
     const std::size_t before = allocations.load();
