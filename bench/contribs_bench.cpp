@@ -2,9 +2,8 @@
 // pred_contribs (XGBoosterPredictFromDMatrix, type 2), in one run on the same rows.
 //
 // Models: "binary" (depth 6, 200 trees, 28 features) and "fraud" (depth 8, 300 trees, 30
-// features, 15% NaN), the same recipes as grove-bench (bench/grove_bench.cpp), trained on
-// bench_data.hpp data and cached in the same directory under the same key, so the two programs
-// share the trained files. Rows: drawn from the training distribution with a held-out seed.
+// features, 15% NaN) of bench/bench_models.hpp, trained once for both benchmark programs.
+// Rows: drawn from the training distribution with a held-out seed.
 //
 // Names: <model>/<variant>/rows:<n>/thr:<threads>, variants:
 //   xgboost   XGBoosterPredictFromDMatrix type 2 on a DMatrix built beforehand, booster nthread
@@ -40,134 +39,24 @@
 
 #include <grove/grove.hpp>
 
-#include "bench_data.hpp"
-#include "support/xgboost_oracle.hpp"
-
-#ifndef GROVE_BENCH_MODEL_DIR
-#define GROVE_BENCH_MODEL_DIR "bench-models"
-#endif
+#include "bench_models.hpp"
 
 namespace {
 
-using grove_bench::data_spec;
-using grove_bench::label_kind;
-
-constexpr std::uint64_t train_seed = 1001;
-constexpr std::uint64_t bench_seed = 2002;  // held out: never used for training
-/// Must equal grove_bench.cpp's, so that both programs use the same cached models.
-constexpr const char* recipe_version = "bench-v1";
+using grove_bench::bench_seed;
+using grove_bench::model_def;
+using grove_bench::model_json;
+using grove_bench::now_s;
 
 std::size_t batch_rows = 1000;
 int summary_reps = 5;
 
-double now_s() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-// ---- The two models: the same definitions as in grove_bench.cpp ---------------------------
-
-struct model_def {
-  std::string name;
-  data_spec spec;
-  std::size_t train_rows = 0;
-  int rounds = 0;
-  std::vector<std::pair<std::string, std::string>> params;
-
-  std::string key() const {
-    std::string k = std::string(recipe_version) + "|" + name + "|" + spec.describe() +
-                    "|rows=" + std::to_string(train_rows) + "|rounds=" + std::to_string(rounds) +
-                    "|xgb=" + grove_test::xgboost_version();
-    for (const auto& [p, v] : params) k += "|" + p + "=" + v;
-    return k;
-  }
-};
-
+/// The two benchmark models contributions are measured on (bench_models.hpp).
 std::vector<model_def> make_model_defs() {
-  std::vector<std::pair<std::string, std::string>> common = {
-      {"tree_method", "hist"}, {"nthread", "2"},     {"seed", "7"},
-      {"eta", "0.1"},          {"subsample", "0.8"}, {"colsample_bytree", "0.8"},
-      {"max_bin", "256"},
-  };
   std::vector<model_def> defs;
-  {
-    model_def d;
-    d.name = "binary";
-    d.spec.cols = 28;
-    d.spec.kind = label_kind::binary;
-    d.spec.structure_seed = 11;
-    d.train_rows = 30000;
-    d.rounds = 200;
-    d.params = common;
-    d.params.push_back({"objective", "binary:logistic"});
-    d.params.push_back({"max_depth", "6"});
-    defs.push_back(d);
-  }
-  {
-    model_def d;
-    d.name = "fraud";
-    d.spec.cols = 30;
-    d.spec.kind = label_kind::binary;
-    d.spec.nan_rate = 0.15;
-    d.spec.positive_rate = 0.1;
-    d.spec.structure_seed = 12;
-    d.train_rows = 50000;
-    d.rounds = 300;
-    d.params = common;
-    d.params.push_back({"objective", "binary:logistic"});
-    d.params.push_back({"max_depth", "8"});
-    d.params.push_back({"min_child_weight", "0.5"});
-    defs.push_back(d);
-  }
+  for (model_def& d : grove_bench::make_model_defs())
+    if (d.name == "binary" || d.name == "fraud") defs.push_back(std::move(d));
   return defs;
-}
-
-std::uint64_t fnv1a(const std::string& s) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
-/// Trains the model (or loads it from the cache shared with grove-bench) and returns its JSON.
-std::vector<char> model_json(const model_def& def, const grove_bench::structure& st) {
-  char hash[32];
-  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(fnv1a(def.key())));
-  const std::string dir = GROVE_BENCH_MODEL_DIR;
-  const std::string path = dir + "/" + def.name + "-" + hash + ".json";
-  {
-    std::ifstream in(path, std::ios::binary);
-    if (in) {
-      std::fprintf(stderr, "[contribs-bench] %s: cached model %s\n", def.name.c_str(),
-                   path.c_str());
-      return std::vector<char>(std::istreambuf_iterator<char>(in),
-                               std::istreambuf_iterator<char>());
-    }
-  }
-  const double t0 = now_s();
-  std::fprintf(stderr, "[contribs-bench] %s: training %d rounds ...\n", def.name.c_str(),
-               def.rounds);
-  const grove_bench::data d = st.generate(train_seed, def.train_rows);
-  grove_test::dmatrix dtrain(d.X, d.rows, d.cols, std::numeric_limits<float>::quiet_NaN(), 2);
-  if (d.has_categorical()) dtrain.set_feature_types(d.feature_types);
-  dtrain.set_labels(d.y);
-  grove_test::booster b(dtrain);
-  for (const auto& [p, v] : def.params) b.set_param(p, v);
-  b.train(dtrain, def.rounds);
-  std::vector<char> json = b.save_json();
-  std::filesystem::create_directories(dir);
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out.write(json.data(), static_cast<std::streamsize>(json.size()));
-    if (!out) throw std::runtime_error("cannot write " + tmp);
-  }
-  std::rename(tmp.c_str(), path.c_str());
-  std::fprintf(stderr, "[contribs-bench] %s: trained in %.1f s\n", def.name.c_str(),
-               now_s() - t0);
-  return json;
 }
 
 // ---- Prepared models ------------------------------------------------------------------------

@@ -318,24 +318,31 @@ TEST_CASE("concurrency: no allocation with more than 64 outputs either", "[concu
   check_no_allocation(p, "70 outputs", {1, 256, 10000});
 }
 
-// The engine keeps a block of rows on the stack; a model reading more features than that buffer
-// holds is walked tree by tree on the caller's rows instead, still without allocating.
-TEST_CASE("concurrency: no allocation with more than 16384 features either",
-          "[concurrency][alloc]") {
-  // One balanced tree whose 16,500 splits each use another feature (node i: x_i < i % 97).
-  constexpr std::int32_t splits = 16500, nodes = 2 * splits + 1;
-  grove::ir::forest_builder b(splits, 1, grove::ir::objective_from_name("reg:squarederror"));
+/// One balanced tree of `splits` splits, each on another feature (node i: x_i < i % 97, missing
+/// left on odd nodes); leaf i's value is leaf_value(i).
+template <class leaf_value_t>
+grove::ir::tree wide_balanced_tree(std::int32_t splits, const leaf_value_t& leaf_value) {
   grove::ir::tree t;
-  for (std::int32_t i = 0; i < nodes; ++i) {
+  for (std::int32_t i = 0; i < 2 * splits + 1; ++i) {
     const bool split = i < splits;
     t.left.push_back(split ? 2 * i + 1 : -1);
     t.right.push_back(split ? 2 * i + 2 : -1);
     t.feature.push_back(split ? i : 0);
     t.threshold.push_back(split ? static_cast<float>(i % 97) : 0.0f);
     t.default_left.push_back(static_cast<std::uint8_t>(i % 2));
-    t.leaf_value.push_back(split ? 0.0f : static_cast<float>(i));
+    t.leaf_value.push_back(split ? 0.0f : leaf_value(i));
   }
-  b.add_tree(std::move(t), 0, 1.0f);
+  return t;
+}
+
+// The engine keeps a block of rows on the stack; a model reading more features than that buffer
+// holds is walked tree by tree on the caller's rows instead, still without allocating.
+TEST_CASE("concurrency: no allocation with more than 16384 features either",
+          "[concurrency][alloc]") {
+  constexpr std::int32_t splits = 16500;
+  grove::ir::forest_builder b(splits, 1, grove::ir::objective_from_name("reg:squarederror"));
+  b.add_tree(wide_balanced_tree(splits, [](std::int32_t i) { return static_cast<float>(i); }), 0,
+             1.0f);
   const grove::predictor p(grove::model(b.finish()));
   check_no_allocation(p, "16500 features", {1, 256, 1024});
 
@@ -398,16 +405,8 @@ TEST_CASE("concurrency: contributions of a tree too big for the stack scratch",
   // contributions still sum to the margin.
   constexpr std::int32_t splits = 16500, nodes = 2 * splits + 1;
   grove::ir::forest_builder b(splits, 1, grove::ir::objective_from_name("reg:squarederror"));
-  grove::ir::tree t;
-  for (std::int32_t i = 0; i < nodes; ++i) {
-    const bool split = i < splits;
-    t.left.push_back(split ? 2 * i + 1 : -1);
-    t.right.push_back(split ? 2 * i + 2 : -1);
-    t.feature.push_back(split ? i : 0);
-    t.threshold.push_back(split ? static_cast<float>(i % 97) : 0.0f);
-    t.default_left.push_back(static_cast<std::uint8_t>(i % 2));
-    t.leaf_value.push_back(split ? 0.0f : static_cast<float>(i % 13) - 6.0f);
-  }
+  grove::ir::tree t =
+      wide_balanced_tree(splits, [](std::int32_t i) { return static_cast<float>(i % 13) - 6.0f; });
   t.cover.assign(nodes, 1.0f);  // leaves 1 (or 2 for odd ones), splits the sum of their children
   for (std::int32_t i = splits; i < nodes; ++i) t.cover[i] = 1.0f + static_cast<float>(i % 2);
   for (std::int32_t i = splits - 1; i >= 0; --i) t.cover[i] = t.cover[2 * i + 1] + t.cover[2 * i + 2];

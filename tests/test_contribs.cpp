@@ -31,6 +31,7 @@
 
 #include "support/files.hpp"
 #include "support/fixture.hpp"
+#include "support/random_models.hpp"
 #include "support/xgboost_oracle.hpp"
 
 namespace fs = std::filesystem;
@@ -165,121 +166,6 @@ void compare_model(const grove::predictor& p, const booster& b, const std::vecto
   t.rows += rows;
 }
 
-grove::load_options dump_options(const nlohmann::json& meta) {
-  grove::load_options o;
-  o.objective = meta["dump_objective"].get<std::string>();
-  o.base_score = meta["dump_base_score"].get<float>();
-  o.num_feature = meta["num_feature"].get<std::int64_t>();
-  if (o.objective.rfind("multi:", 0) == 0) o.num_class = meta["num_output"].get<std::int64_t>();
-  return o;
-}
-
-// ---- random models, as in test_differential.cpp (kept small) ----
-
-struct model_config {
-  std::string objective;
-  task kind;
-  int depth = 4;
-  int rounds = 8;
-  double nan_rate = 0.0;
-  bool categorical = false;
-  bool dart = false;
-  int parallel_trees = 1;
-  bool lossguide = false;
-  float missing = std::numeric_limits<float>::quiet_NaN();
-  std::size_t cols = 6;
-};
-
-model_config config_for(std::uint64_t i) {
-  static const std::vector<std::pair<std::string, task>> objectives = {
-      {"reg:squarederror", task::regression()},  {"binary:logistic", task::binary()},
-      {"multi:softprob", task::multiclass(3)},   {"reg:pseudohubererror", task::regression()},
-      {"binary:logitraw", task::binary()},       {"multi:softmax", task::multiclass(4)},
-      {"count:poisson", task::count()},          {"reg:gamma", task::positive()},
-      {"reg:tweedie", task::positive()},         {"reg:logistic", task::binary()},
-      {"binary:hinge", task::binary()},          {"rank:pairwise", task::ranking()},
-      {"rank:ndcg", task::ranking()},            {"survival:cox", task::survival()},
-      {"survival:aft", task::survival()},        {"reg:absoluteerror", task::regression()},
-      {"reg:squaredlogerror", task::positive()}, {"rank:map", task::binary()},
-  };
-  model_config c;
-  const auto& [objective, kind] = objectives[i % objectives.size()];
-  c.objective = objective;
-  c.kind = kind;
-  c.depth = 1 + static_cast<int>((i * 7) % 10);  // up to 10: some leaves beyond 8 slots
-  c.rounds = 3 + static_cast<int>((i * 5) % 10);
-  c.nan_rate = std::vector<double>{0.0, 0.1, 0.4}[(i / 2) % 3];
-  c.categorical = i % 3 == 1;
-  c.dart = i % 5 == 2;
-  c.parallel_trees = i % 7 == 3 ? 2 : 1;
-  c.lossguide = i % 4 == 3;
-  if (i % 6 == 5) c.missing = -999.0f;
-  c.cols = 3 + (i * 11) % 20;
-  return c;
-}
-
-std::string describe(const model_config& c, std::uint64_t seed) {
-  std::ostringstream s;
-  s << c.objective << " seed " << seed << " depth " << c.depth << " rounds " << c.rounds
-    << " nan " << c.nan_rate << " cols " << c.cols << (c.categorical ? " categorical" : "")
-    << (c.dart ? " dart" : "") << (c.parallel_trees > 1 ? " parallel 2" : "")
-    << (c.lossguide ? " lossguide" : "") << (std::isnan(c.missing) ? "" : " missing -999");
-  return s.str();
-}
-
-booster train(const model_config& c, const dataset& d) {
-  dmatrix m = make_dmatrix(d);
-  booster b(m);
-  b.set_param("objective", c.objective);
-  b.set_param("max_depth", c.lossguide ? 0 : c.depth);
-  b.set_param("eta", "0.3");
-  b.set_param("nthread", 1);
-  b.set_param("seed", 7);
-  b.set_param("tree_method", (c.categorical || c.lossguide) ? "hist" : "exact");
-  if (c.categorical) b.set_param("max_cat_to_onehot", 1 + c.depth % 3 * 4);
-  if (c.lossguide) {
-    b.set_param("grow_policy", "lossguide");
-    b.set_param("max_leaves", 4 + c.depth * 4);
-  }
-  if (c.kind.kind == task_kind::multiclass) b.set_param("num_class", c.kind.num_class);
-  if (c.dart) {
-    b.set_param("booster", "dart");
-    b.set_param("rate_drop", "0.3");
-    b.set_param("skip_drop", "0");
-  }
-  if (c.parallel_trees > 1) {
-    b.set_param("num_parallel_tree", c.parallel_trees);
-    b.set_param("subsample", "0.8");
-  }
-  if (c.objective == "count:poisson") b.set_param("max_delta_step", "2");
-  b.train(m, c.rounds);
-  return b;
-}
-
-/// The categorical columns of a config's data (none unless c.categorical).
-std::vector<categorical_column> categories_for(const model_config& c) {
-  if (!c.categorical) return {};
-  return {categorical_column{0, 12}, categorical_column{static_cast<int>(c.cols) - 1, 5}};
-}
-
-/// Held-out rows, with an all-missing row, negative zeros and odd categories.
-dataset prediction_rows(const model_config& c, std::uint64_t seed) {
-  dataset d = make_dataset(seed + 1000, 150, c.cols, c.nan_rate, categories_for(c), c.kind);
-  for (std::size_t j = 0; j < c.cols; ++j) {
-    d.X[j] = std::numeric_limits<float>::quiet_NaN();
-    d.X[c.cols + j] = -0.0f;
-  }
-  if (c.categorical) {  // unseen, negative and fractional categories
-    d.X[3 * c.cols] = 40.0f;
-    d.X[4 * c.cols] = -1.0f;
-    d.X[5 * c.cols] = 2.5f;
-  }
-  if (!std::isnan(c.missing))
-    for (std::size_t k = 0; k < d.X.size(); k += 3)
-      if (std::isnan(d.X[k])) d.X[k] = c.missing;
-  return d;
-}
-
 tally& random_tally() {
   static tally t;
   return t;
@@ -337,18 +223,18 @@ TEST_CASE("contribs: random models match the XGBoost C library", "[contribs][dif
   set_global_verbosity(0);
   tally& t = random_tally();
   for (std::uint64_t i = 0; i < 108; ++i) {
-    const model_config c = config_for(i);
+    const model_config c = config_for(i, 10);  // up to 10: some leaves beyond 8 slots
     const std::uint64_t seed = 500 + i;
     INFO(describe(c, seed));
     const booster b =
         train(c, make_dataset(seed, 400, c.cols, c.nan_rate, categories_for(c), c.kind));
-    const dataset x = prediction_rows(c, seed);
+    const dataset x = prediction_rows(c, seed, 150, false);
     const std::vector<char> bytes = i % 2 ? b.save_ubjson() : b.save_json();
     const grove::predictor p(grove::load_from_memory(bytes.data(), bytes.size()));
     const int rounds = b.boosted_rounds();
-    compare_model(p, b, x.X, x.rows, x.cols, c.missing, 0, 0, t);
-    compare_model(p, b, x.X, x.rows, x.cols, c.missing, 0, rounds - 1, t);
-    if (rounds >= 3) compare_model(p, b, x.X, x.rows, x.cols, c.missing, 1, rounds - 1, t);
+    compare_model(p, b, x.X, x.rows, x.cols, c.custom_missing, 0, 0, t);
+    compare_model(p, b, x.X, x.rows, x.cols, c.custom_missing, 0, rounds - 1, t);
+    if (rounds >= 3) compare_model(p, b, x.X, x.rows, x.cols, c.custom_missing, 1, rounds - 1, t);
     ++t.models;
   }
   WARN("random models: " << t.models << " models, " << t.rows << " rows, " << t.values
@@ -366,17 +252,17 @@ TEST_CASE("contribs: the path algorithm and per-leaf split decisions agree with 
   set_global_verbosity(0);
   tally t;
   for (std::uint64_t i : {2, 9, 13, 20, 31, 37}) {
-    model_config c = config_for(i);
+    model_config c = config_for(i, 10);
     c.depth = 7;
     const std::uint64_t seed = 900 + i;
     INFO(describe(c, seed));
     const booster b =
         train(c, make_dataset(seed, 400, c.cols, c.nan_rate, categories_for(c), c.kind));
-    const dataset x = prediction_rows(c, seed);
+    const dataset x = prediction_rows(c, seed, 150, false);
     const std::vector<char> bytes = b.save_json();
     const grove::model m = grove::load_from_memory(bytes.data(), bytes.size());
     const grove::ir::forest& f = m.forest();
-    const std::vector<float> expected = xgboost_contribs(b, x.X, x.rows, x.cols, c.missing, 0, 0);
+    const std::vector<float> expected = xgboost_contribs(b, x.X, x.rows, x.cols, c.custom_missing, 0, 0);
     const std::size_t block = m.num_feature() + 1, width = m.num_output() * block;
     for (int variant = 0; variant < 3; ++variant) {
       INFO("variant " << variant);
@@ -399,7 +285,7 @@ TEST_CASE("contribs: the path algorithm and per-leaf split decisions agree with 
       std::vector<float> got(x.rows * width, 0.0f);
       for (std::size_t r = 0; r < x.rows; ++r) {
         float* o = got.data() + r * width;
-        shap.add_row(x.X.data() + r * x.cols, c.missing, all, o);
+        shap.add_row(x.X.data() + r * x.cols, c.custom_missing, all, o);
         for (std::size_t k = 0; k < m.num_output(); ++k) {
           double bias = f.base_margin[k];
           for (std::size_t tr = 0; tr < f.num_trees(); ++tr)

@@ -15,6 +15,7 @@
 namespace fs = std::filesystem;
 using grove_test::count_bit_mismatches;
 using grove_test::count_relative_mismatches;
+using grove_test::dump_options;
 
 namespace {
 
@@ -30,16 +31,6 @@ grove::output output_kind(const std::string& name) {
   if (name == "margin") return grove::output::margin;
   if (name == "leaf") return grove::output::leaf;
   return grove::output::value;
-}
-
-/// Load options for a fixture's dump.json: what the dump itself does not carry.
-grove::load_options dump_options(const nlohmann::json& meta) {
-  grove::load_options o;
-  o.objective = meta["dump_objective"].get<std::string>();
-  o.base_score = meta["dump_base_score"].get<float>();
-  o.num_feature = meta["num_feature"].get<std::int64_t>();
-  if (o.objective.rfind("multi:", 0) == 0) o.num_class = meta["num_output"].get<std::int64_t>();
-  return o;
 }
 
 /// A dump cannot express DART weights, parallel trees per round, or several outputs per round

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <grove/io/load_options.hpp>
 #include <grove/io/rows_text.hpp>
 
 namespace grove_test {
@@ -32,6 +33,17 @@ inline nlohmann::json read_json_file(const std::string& path) {
 }
 
 /// Number of float entries whose bits differ (NaN payloads compared as bits too).
+/// Load options for a fixture's dump.json (from its meta.json): what the dump itself does
+/// not carry.
+inline grove::load_options dump_options(const nlohmann::json& meta) {
+  grove::load_options o;
+  o.objective = meta["dump_objective"].get<std::string>();
+  o.base_score = meta["dump_base_score"].get<float>();
+  o.num_feature = meta["num_feature"].get<std::int64_t>();
+  if (o.objective.rfind("multi:", 0) == 0) o.num_class = meta["num_output"].get<std::int64_t>();
+  return o;
+}
+
 inline std::size_t count_bit_mismatches(const std::vector<float>& a, const std::vector<float>& b) {
   std::size_t n = 0;
   for (std::size_t i = 0; i < a.size() && i < b.size(); ++i)
