@@ -446,7 +446,7 @@ TEST_CASE("contribs: very deep trees: the path algorithm, and a bound on path me
     const auto margin = p.predict(grove::rows(x.data(), 50, 40), o);
     CHECK(check_sums(phi, margin, 1, 41) == 0);
   }
-  {  // 17 chains of 4000 splits: 17 x 8 million path steps, past the 2^27 bound: refused before
+  {  // 17 chains of 4000 splits: 17 x 8 million path steps, past the 2^25 bound: refused before
      // anything large is allocated.
     grove::ir::forest_builder b(40, 1, grove::ir::objective_from_name("reg:squarederror"));
     for (int i = 0; i < 17; ++i) b.add_tree(chain_tree(4000), 0, 1.0f);

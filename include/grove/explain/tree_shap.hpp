@@ -87,11 +87,11 @@ inline constexpr std::size_t max_local_features = 2048;
 /// loaded with a larger limit and deeper paths is refused, error_code::limit).
 inline constexpr std::size_t max_path_slots = 4096;
 /// Root-to-leaf path steps over all leaves (8 bytes each, plus at most one slot of 20 bytes per
-/// step: at most about 3.7 GB at this bound, before tables).
+/// step: at most about 0.9 GB at this bound, before tables).
 /// Balanced trees need few (300 depth-8 trees: 0.4 million); very deep, chain-like trees need up
 /// to depth^2 / 2 each. Beyond this the forest is refused (error_code::limit) rather than
 /// allocating gigabytes.
-inline constexpr std::size_t max_path_steps = std::size_t{1} << 27;
+inline constexpr std::size_t max_path_steps = std::size_t{1} << 25;
 
 /**
  * Precomputed TreeSHAP state for one forest, which must outlive it (grove::predictor keeps
