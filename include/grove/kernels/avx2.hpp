@@ -37,16 +37,53 @@ inline __m256 category_sign8(__m256 value, const std::int32_t* lo, const std::in
       value, sign, _mm256_and_ps(selected, _mm256_cmp_ps(value, value, _CMP_ORD_Q)));
 }
 
+/// A row of at most 32 slots (width 0) or 64 (width 1) in 4 or 8 ymm registers, picked with
+/// permutes; wider rows are gathered from memory.
+template <int width_v>
+struct avx2_row {
+  static constexpr int registers = width_v == 0 ? 4 : width_v == 1 ? 8 : 0;
+  __m256 r[registers > 0 ? registers : 1];
+  static avx2_row load(const float* x) noexcept {
+    avx2_row row;
+#pragma GCC unroll 8
+    for (int i = 0; i < registers; ++i) row.r[i] = _mm256_loadu_ps(x + 8 * i);
+    if constexpr (registers == 0) row.r[0] = _mm256_setzero_ps();  // unused: wide rows gather
+    return row;
+  }
+  /// Lane l gets slot idx[l]: vpermps within each register, then index bits 3, 4 (and 5), moved
+  /// to the sign bit that vblendvps reads, choose the register.
+  __m256 pick(__m256i idx, const float* x) const noexcept {
+    if constexpr (registers == 0) {
+      return _mm256_i32gather_ps(x, idx, 4);
+    } else {
+      const __m256 bit3 = _mm256_castsi256_ps(_mm256_slli_epi32(idx, 28));
+      const __m256 bit4 = _mm256_castsi256_ps(_mm256_slli_epi32(idx, 27));
+      auto quarter = [&](int i) {  // slots 32 i .. 32 i + 31
+        const __m256 low = _mm256_blendv_ps(_mm256_permutevar8x32_ps(r[4 * i], idx),
+                                            _mm256_permutevar8x32_ps(r[4 * i + 1], idx), bit3);
+        const __m256 high = _mm256_blendv_ps(_mm256_permutevar8x32_ps(r[4 * i + 2], idx),
+                                             _mm256_permutevar8x32_ps(r[4 * i + 3], idx), bit3);
+        return _mm256_blendv_ps(low, high, bit4);
+      };
+      if constexpr (registers == 4)
+        return quarter(0);
+      else
+        return _mm256_blendv_ps(quarter(0), quarter(1),
+                                _mm256_castsi256_ps(_mm256_slli_epi32(idx, 26)));
+    }
+  }
+};
+
 template <int width_v, bool categorical_v>
 struct group_eval<xsimd::avx2, 3, width_v, categorical_v> {
-  struct state {};
-  static state load(const float*) noexcept { return {}; }
+  using state = avx2_row<width_v>;
+  static state load(const float* x) noexcept { return state::load(x); }
   static bool may_have_nan(const state&, const float*) noexcept { return true; }
   /// lanes: the categorical lanes among these eight (bit per lane).
-  static unsigned eight(const walk_view& v, std::size_t base, const float* x,
+  static unsigned eight(const walk_view& v, std::size_t base, const state& row, const float* x,
                         unsigned lanes) noexcept {
     const __m256i idx = _mm256_load_si256(reinterpret_cast<const __m256i*>(v.slot + base));
-    __m256 value = _mm256_i32gather_ps(x, idx, 4);
+    __m256 value = row.pick(idx, x);
     if constexpr (categorical_v) {
       if (lanes != 0)
         value = category_sign8(value, v.category_lo + base, v.category_hi + base, lanes);
@@ -57,25 +94,26 @@ struct group_eval<xsimd::avx2, 3, width_v, categorical_v> {
         _mm256_movemask_ps(_mm256_cmp_ps(value, _mm256_load_ps(v.threshold + base), _CMP_NLT_UQ)));
   }
   template <bool nan_v>
-  static unsigned mask(const walk_view& v, std::size_t base, const state&,
+  static unsigned mask(const walk_view& v, std::size_t base, const state& row,
                        const float* x) noexcept {
     const unsigned lanes = categorical_v ? v.category_lanes[base >> 3] : 0u;
-    return eight(v, base, x, lanes);
+    return eight(v, base, row, x, lanes);
   }
 };
 
 template <int width_v, bool categorical_v>
 struct group_eval<xsimd::avx2, 4, width_v, categorical_v> {
-  struct state {};
-  static state load(const float*) noexcept { return {}; }
+  using state = avx2_row<width_v>;
+  static state load(const float* x) noexcept { return state::load(x); }
   static bool may_have_nan(const state&, const float*) noexcept { return true; }
   template <bool nan_v>
-  static unsigned mask(const walk_view& v, std::size_t base, const state&,
+  static unsigned mask(const walk_view& v, std::size_t base, const state& row,
                        const float* x) noexcept {
     const std::size_t group = base >> 4;
     using half = group_eval<xsimd::avx2, 3, width_v, categorical_v>;
     const unsigned lanes = categorical_v ? v.category_lanes[group] : 0u;
-    return half::eight(v, base, x, lanes & 0xFFu) | (half::eight(v, base + 8, x, lanes >> 8) << 8);
+    return half::eight(v, base, row, x, lanes & 0xFFu) |
+           (half::eight(v, base + 8, row, x, lanes >> 8) << 8);
   }
 };
 
