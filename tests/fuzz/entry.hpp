@@ -172,6 +172,22 @@ inline float awkward_value(prng& r, std::int32_t col,
   return static_cast<float>(static_cast<double>(r.below(2001)) / 100.0 - 10.0);
 }
 
+/// Every reachable split's cover is finite, positive and the sum of its children's (to 1e-3).
+inline bool consistent_covers(const grove::ir::forest& f) {
+  for (const grove::ir::tree& t : f.trees) {
+    if (t.cover.size() != t.num_nodes()) return false;
+    for (std::size_t n = 0; n < t.num_nodes(); ++n) {
+      if (t.is_leaf(n)) continue;
+      const auto l = static_cast<std::size_t>(t.left[n]), r = static_cast<std::size_t>(t.right[n]);
+      if (l >= t.num_nodes() || r >= t.num_nodes()) return false;  // an unreachable node's junk
+      const double c = t.cover[n];
+      const double children = static_cast<double>(t.cover[l]) + t.cover[r];
+      if (!(c > 0.0) || !std::isfinite(c) || !(std::fabs(c - children) <= 1e-3 * c)) return false;
+    }
+  }
+  return true;
+}
+
 inline bool same_bits(const float* a, const float* b, std::size_t n) {
   return n == 0 || std::memcmp(a, b, n * sizeof(float)) == 0;
 }
@@ -280,6 +296,35 @@ inline void predict(const std::uint8_t* data, std::size_t size) {
     }
   }
   // ===========================================================================================
+
+  // SHAP contributions, when the model has what they need: computed without a crash, and, when
+  // the covers are consistent (TreeSHAP's sum rule needs each split's cover to be its children's
+  // sum, as XGBoost writes them; fuzzed covers rarely are), each row and output's block sums to
+  // the margin within float rounding of the block's magnitude.
+  if (grove::explain::tree_shap::unsupported_reason(f).empty()) {
+    const bool consistent = detail::consistent_covers(f);
+    o.kind = grove::output::contribs;
+    try {
+      const std::vector<float> phi = p.predict(rows, o);
+      const std::size_t block = static_cast<std::size_t>(f.num_feature) + 1;
+      require(phi.size() == n_rows * num_output * block, "contributions length");
+      for (std::size_t i = 0; i < n_rows; ++i)
+        for (std::size_t k = 0; k < num_output; ++k) {
+          const float* b = phi.data() + (i * num_output + k) * block;
+          double sum = 0.0, scale = std::fabs(static_cast<double>(ref_margin[i * num_output + k]));
+          for (std::size_t j = 0; j < block; ++j) {
+            sum += b[j];
+            scale += std::fabs(static_cast<double>(b[j]));
+          }
+          const double margin = ref_margin[i * num_output + k];
+          if (!consistent || !std::isfinite(scale) || scale > 1e30) continue;
+          require(std::fabs(sum - margin) <= 1e-4 * (1.0 + scale),
+                  "contributions do not sum to the margin (row " + std::to_string(i) + ")");
+        }
+    } catch (const grove::error&) {
+      // A limit (paths too long) is an accepted outcome.
+    }
+  }
 
   // Too few columns: a shape error, thrown before anything is written.
   if (nf > 0) {
