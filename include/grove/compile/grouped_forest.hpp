@@ -24,6 +24,7 @@
 #include "grove/error.hpp"
 #include "grove/ir/forest.hpp"
 #include "grove/ir/reference.hpp"
+#include "grove/kernels/walk.hpp"  // the layout constants the kernels read
 
 namespace grove::compile {
 
@@ -68,13 +69,6 @@ inline int resident_slots_for(int num_slots) noexcept {
   return num_slots <= 32 ? 32 : num_slots <= 64 ? 64 : 128;
 }
 
-/// Slots copied column-major for the step of a root group across rows (kernels::column_slots).
-inline constexpr int root_column_slots = 64;
-
-/// Bits of grouped_forest::gathers.
-inline constexpr std::uint8_t group_gathers = 1;         ///< a slot >= resident_slots
-inline constexpr std::uint8_t group_beyond_columns = 2;  ///< a slot >= root_column_slots
-
 /// vfixupimmps tables: NaN (quiet or signalling) becomes -inf (default left) or +inf (default
 /// right); every other class passes through unchanged (response 1 = source).
 inline constexpr std::int32_t fixup_nan_to_minus_inf = 0x11111144;
@@ -106,7 +100,8 @@ struct grouped_forest {
   /// [group][exit] bit pattern of the exit's weighted leaf value (one-value leaves), or 0: walks
   /// OR these exactly like `ref`, so the kernel hands back the float to add (see leaf_value_bits).
   aligned_vector<std::int32_t> leaf_bits;
-  std::vector<std::uint8_t> gathers;   ///< per group: group_gathers | group_beyond_columns bits
+  /// per group: kernels::gathers_slots (a slot >= resident_slots) | kernels::beyond_columns
+  std::vector<std::uint8_t> gathers;
   /// Categorical lanes (see categorical_lane_limit): per group, bit l set when lane l is a
   /// categorical split; per lane, the categories that go right as bits (codes 0..31 in
   /// `category_lo`, 32..63 in `category_hi`). Such a lane's threshold is 0: kernels turn a
@@ -385,8 +380,9 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
       max_slot = std::max(max_slot, s);
     }
     const bool all_resident = max_slot < g.resident_slots;
-    g.gathers[gr] = static_cast<std::uint8_t>((all_resident ? 0 : group_gathers) |
-                                              (max_slot < root_column_slots ? 0 : group_beyond_columns));
+    g.gathers[gr] = static_cast<std::uint8_t>(
+        (all_resident ? 0 : kernels::gathers_slots) |
+        (max_slot < kernels::column_slots ? 0 : kernels::beyond_columns));
     if (gr > 0) {
       total += group_reach[gr];
       if (all_resident) resident += group_reach[gr];

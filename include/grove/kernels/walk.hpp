@@ -55,7 +55,7 @@ inline constexpr std::size_t tile_rows = 64;
 /// Slots copied column-major (xt[s * tile_rows + r]) for the root step across rows.
 inline constexpr int column_slots = 64;
 
-/// Bits of walk_view::gathers (the same as compile::group_gathers / group_beyond_columns).
+/// Bits of walk_view::gathers (set by compile::build_grouped_forest).
 inline constexpr std::uint8_t gathers_slots = 1;    ///< a slot beyond the register-resident ones
 inline constexpr std::uint8_t beyond_columns = 2;   ///< a slot >= column_slots
 
