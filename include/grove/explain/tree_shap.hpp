@@ -191,17 +191,10 @@ class tree_shap {
           if (scratch) {
             // ir::next_node's rule, from one compact array instead of five per-node vectors.
             const split_entry* sp = split_info_.data() + te.split_begin;
-            for (std::uint32_t k = 0; k < te.num_splits; ++k) {
-              const float v = xr[sp[k].feature];
-              bool go_left;
-              if (std::isnan(v) || v == missing)
-                go_left = sp[k].default_left != 0;
-              else if (sp[k].categorical)
-                go_left = ir::category_goes_left(t, static_cast<std::size_t>(split_node[k]), v);
-              else
-                go_left = v < sp[k].threshold;
-              left[k] = go_left;
-            }
+            for (std::uint32_t k = 0; k < te.num_splits; ++k)
+              left[k] = ir::split_goes_left(t, static_cast<std::size_t>(split_node[k]),
+                                            xr[sp[k].feature], missing, sp[k].default_left != 0,
+                                            sp[k].categorical != 0, sp[k].threshold);
             decided = left;
           }
           const decide_context ctx{t, split_node, decided, xr, missing};

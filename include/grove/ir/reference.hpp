@@ -43,18 +43,23 @@ inline bool category_goes_left(const tree& t, std::size_t node, float x) noexcep
   return !std::binary_search(first, last, code);  // categories in the set go right
 }
 
-/// The child a row goes to at split `node`. x is the row (num_feature values); a value is
-/// missing when it is NaN or equals `missing` (XGBoost's rule).
+/// XGBoost's rule at split `node` of t for the row's value v: a missing value (NaN or equal to
+/// `missing`) takes the default side, a categorical split tests its set, a numeric one
+/// `v < threshold`. The split's own fields are passed in, so that callers holding a compact copy
+/// of them (explain::tree_shap) read that copy.
+inline bool split_goes_left(const tree& t, std::size_t node, float v, float missing,
+                            bool default_left, bool categorical, float threshold) noexcept {
+  if (std::isnan(v) || v == missing) return default_left;
+  if (categorical) return category_goes_left(t, node, v);
+  return v < threshold;
+}
+
+/// The child a row goes to at split `node`. x is the row (num_feature values).
 inline std::int32_t next_node(const tree& t, std::size_t node, const float* x,
                               float missing) noexcept {
-  const float v = x[t.feature[node]];
-  bool left;
-  if (std::isnan(v) || v == missing)
-    left = t.default_left[node] != 0;
-  else if (t.is_categorical(node))
-    left = category_goes_left(t, node, v);
-  else
-    left = v < t.threshold[node];
+  const bool left = split_goes_left(t, node, x[t.feature[node]], missing,
+                                    t.default_left[node] != 0, t.is_categorical(node),
+                                    t.threshold[node]);
   return left ? t.left[node] : t.right[node];
 }
 
