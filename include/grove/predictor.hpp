@@ -182,10 +182,7 @@ class predictor {
           out[r * width + k * block + block - 1] = static_cast<float>(bias[k]);
     };
     // A row costs microseconds here, so threads pay off from a few dozen rows.
-    const std::size_t cores = detail::hardware_threads();
-    const std::size_t threads =
-        options.threads != 0 ? std::min(options.threads, cores) : (x.num_rows < 32 ? 1 : cores);
-    detail::parallel_for(x.num_rows, threads, 8, run);
+    detail::parallel_for(x.num_rows, thread_count(options, x.num_rows, 32), 8, run);
   }
 
   /// Floats of margins kept on the stack for multi:softmax; at least ir::limits::max_outputs.
@@ -218,10 +215,13 @@ class predictor {
       throw error(error_code::invalid_argument, "output", "buffer is null");
   }
 
-  static std::size_t thread_count(const predict_options& options, std::size_t num_rows) {
+  /// The caller's thread count (at most the cores), or by default one thread below
+  /// `threaded_from` rows and every core from there.
+  static std::size_t thread_count(const predict_options& options, std::size_t num_rows,
+                                  std::size_t threaded_from = 1024) {
     const std::size_t cores = detail::hardware_threads();
     if (options.threads != 0) return std::min(options.threads, cores);
-    return num_rows < 1024 ? 1 : cores;
+    return num_rows < threaded_from ? 1 : cores;
   }
 
   grove::model model_;
