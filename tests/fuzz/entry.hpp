@@ -308,16 +308,16 @@ inline void predict(const std::uint8_t* data, std::size_t size) {
       const std::vector<float> phi = p.predict(rows, o);
       const std::size_t block = static_cast<std::size_t>(f.num_feature) + 1;
       require(phi.size() == n_rows * num_output * block, "contributions length");
-      for (std::size_t i = 0; i < n_rows; ++i)
+      for (std::size_t i = 0; consistent && i < n_rows; ++i)
         for (std::size_t k = 0; k < num_output; ++k) {
           const float* b = phi.data() + (i * num_output + k) * block;
-          double sum = 0.0, scale = std::fabs(static_cast<double>(ref_margin[i * num_output + k]));
+          const double margin = ref_margin[i * num_output + k];
+          double sum = 0.0, scale = std::fabs(margin);
           for (std::size_t j = 0; j < block; ++j) {
             sum += b[j];
             scale += std::fabs(static_cast<double>(b[j]));
           }
-          const double margin = ref_margin[i * num_output + k];
-          if (!consistent || !std::isfinite(scale) || scale > 1e30) continue;
+          if (!std::isfinite(scale) || scale > 1e30) continue;  // overflowing leaves: no check
           require(std::fabs(sum - margin) <= 1e-4 * (1.0 + scale),
                   "contributions do not sum to the margin (row " + std::to_string(i) + ")");
         }
