@@ -144,6 +144,23 @@ inline void walk_row(const walk_view& v, const state_t& state, const float* x,
   }
 }
 
+/// The one step left after the root step across rows (depth-6 trees in D = 3 groups, depth-8
+/// trees in D = 4): for each of the n trees, the group the root step chose for this row
+/// (start[k * tile_rows]), whose exit word is OR-ed into the root exit's word already in
+/// out[k * tile_rows]. Nothing is carried from one tree to the next, so the trees need no
+/// registers beyond their own few and the core overlaps them freely.
+template <class eval, int depth_v, bool nan_v, class arch_t, class state_t>
+inline void last_step_row(const walk_view& v, const state_t& state, const float* x,
+                          const std::int32_t* start, int n, std::int32_t* out) noexcept {
+#pragma GCC unroll 8
+  for (int k = 0; k < walks_in_flight; ++k) {
+    if (k >= n) break;
+    const std::size_t g = static_cast<std::uint32_t>(start[k * tile_rows]);
+    const unsigned m = eval::template mask<nan_v>(v, g, state, x);
+    out[k * tile_rows] |= v.ref[g + exit_index<arch_t, depth_v>(m, v.lut)];
+  }
+}
+
 /// walk_row with the step count's common cases (0, 1) resolved at compile time.
 template <class eval, int depth_v, bool nan_v, class arch_t, class state_t>
 inline void walk_row_steps(const walk_view& v, const state_t& state, const float* x,
@@ -177,10 +194,25 @@ void walk_block(const walk_view& v, const float* xs, std::size_t stride, const f
     across_rows = across_rows && chunk_steps > 0;
     alignas(64) std::int32_t start[K][tile_rows];  // per tree and row: group after the root
     alignas(64) std::int32_t word[K][tile_rows];   // per tree and row: the root exit's word
+    std::int32_t* const out_chunk = refs + static_cast<std::size_t>(j0) * tile_rows;
+    const int row_steps = across_rows ? chunk_steps - 1 : chunk_steps;
+    if (across_rows && row_steps == 1) {
+      // The root exits' words go straight to the output, where the last step ORs its own.
+      for (int k = 0; k < n; ++k)
+        root_eval::run(v, xt, num_rows, root[k], start[k], out_chunk + k * tile_rows);
+      for (std::size_t r = 0; r < num_rows; ++r) {
+        const float* x = xs + r * stride;
+        const auto state = eval::load(x);
+        if (eval::may_have_nan(state, x))
+          last_step_row<eval, depth_v, true, arch_t>(v, state, x, &start[0][r], n, out_chunk + r);
+        else
+          last_step_row<eval, depth_v, false, arch_t>(v, state, x, &start[0][r], n, out_chunk + r);
+      }
+      continue;
+    }
     if (across_rows) {
       for (int k = 0; k < K; ++k) root_eval::run(v, xt, num_rows, root[k], start[k], word[k]);
     }
-    const int row_steps = across_rows ? chunk_steps - 1 : chunk_steps;
     for (std::size_t r = 0; r < num_rows; ++r) {
       const float* x = xs + r * stride;
       const auto state = eval::load(x);
