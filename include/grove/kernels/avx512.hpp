@@ -14,6 +14,13 @@
 #error "grove/kernels/avx512.hpp needs -mavx512f -mavx512vl -mavx512bw -mavx512dq"
 #endif
 
+// gcc 12 implements the 256/512-bit casts and zero extensions of its intrinsics with an
+// "undefined" operand that -Wmaybe-uninitialized reports once they are inlined here.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 namespace grove::kernels {
 
 /// category_sign for 16 lanes at once, applied to the lanes in `lanes` (lo/hi: the lanes' sets).
@@ -80,8 +87,20 @@ struct group_eval<xsimd::avx512bw, depth_v, width_v, categorical_v> {
   static state load(const float* x) noexcept { return state::load(x); }
   /// Only the resident slots are checked: a group that gathers always maps NaN.
   static bool may_have_nan(const state& s, const float*) noexcept { return s.may_have_nan(); }
+  /// A group's per-lane words (groups are 32 or 64 bytes, aligned), zero above for D = 3.
   static __m512i load_lanes(const std::int32_t* p) noexcept {
-    return _mm512_maskz_loadu_epi32(lanes, p);
+    if constexpr (depth_v == 3)
+      return _mm512_zextsi256_si512(_mm256_load_si256(reinterpret_cast<const __m256i*>(p)));
+    else
+      return _mm512_load_si512(p);
+  }
+  /// "Goes right" for lanes 0 .. W - 2 (NaN already mapped); D = 3 compares the low 256 bits only.
+  static unsigned compare(__m512 value, const float* threshold) noexcept {
+    if constexpr (depth_v == 3)
+      return _mm256_mask_cmp_ps_mask(0x7F, _mm512_castps512_ps256(value),
+                                     _mm256_load_ps(threshold), _CMP_NLT_UQ);
+    else
+      return _mm512_mask_cmp_ps_mask(0x7FFF, value, _mm512_load_ps(threshold), _CMP_NLT_UQ);
   }
   template <bool nan_v>
   static unsigned mask(const walk_view& v, std::size_t base, const state& s,
@@ -102,8 +121,7 @@ struct group_eval<xsimd::avx512bw, depth_v, width_v, categorical_v> {
     }
     if (nan_v || gathered)
       value = _mm512_fixupimm_ps(value, value, load_lanes(v.fixup + base), 0);
-    return _mm512_mask_cmp_ps_mask(lanes & 0x7FFF, value,
-                                   _mm512_maskz_loadu_ps(lanes, v.threshold + base), _CMP_NLT_UQ);
+    return compare(value, v.threshold + base);
   }
 };
 
@@ -126,46 +144,71 @@ template <int depth_v>
 struct root_step<xsimd::avx512bw, depth_v> {
   static constexpr bool available = true;
   static constexpr bool categorical = true;
+  static constexpr int blocks = tile_rows / 16;  ///< 16-row blocks of a tile
+
+  /// "Goes right" at a categorical lane for 16 rows: in the set (category_sign16's rule; false
+  /// for NaN), or missing and default right.
+  static __mmask16 category_right(__m512 x, std::int32_t lo, std::int32_t hi,
+                                  bool default_left) noexcept {
+    const __m512 sign = category_sign16(x, _mm512_set1_epi32(lo), _mm512_set1_epi32(hi), 0xFFFF);
+    __mmask16 right = _mm512_cmp_ps_mask(sign, _mm512_setzero_ps(), _CMP_GT_OQ);
+    if (!default_left) right |= _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+    return right;
+  }
+
   static void run(const walk_view& v, const float* xt, std::size_t num_rows, std::size_t base,
                   std::int32_t* next_out, std::int32_t* word_out) noexcept {
     constexpr int W = 1 << depth_v;
+    const std::size_t used = (num_rows + 15) / 16;
+    const unsigned categorical = v.category_lanes[base >> depth_v];
+    // Lanes outer, the tile's 16-row blocks inner: a lane's slot, threshold and predicate are
+    // read once per tile, and the blocks' codes stay in registers.
+    __m512i code[blocks];
+#pragma GCC unroll 4
+    for (int b = 0; b < blocks; ++b) code[b] = _mm512_setzero_si512();
+#pragma GCC unroll 16
+    for (int l = 0; l < W - 1; ++l) {
+      const float* column = xt + static_cast<std::size_t>(v.slot[base + l]) * tile_rows;
+      const __m512 t = _mm512_set1_ps(v.threshold[base + l]);
+      const __m512i bit = _mm512_set1_epi32(1 << l);
+      const bool default_left = v.nan_value[base + l] < 0.0f;
+      const bool category = ((categorical >> l) & 1u) != 0;
+#pragma GCC unroll 4
+      for (int b = 0; b < blocks; ++b) {
+        if (static_cast<std::size_t>(b) >= used) break;
+        const __m512 x = _mm512_load_ps(column + 16 * b);
+        __mmask16 right = default_left ? _mm512_cmp_ps_mask(x, t, _CMP_GE_OQ)
+                                       : _mm512_cmp_ps_mask(x, t, _CMP_NLT_UQ);
+        if (category)
+          right = category_right(x, v.category_lo[base + l], v.category_hi[base + l], default_left);
+        code[b] = _mm512_mask_or_epi32(code[b], right, code[b], bit);
+      }
+    }
     const __m512i next = load_exits<W>(v.next + base);
     const __m512i words = load_exits<W>(v.ref + base);
     const __m512i one = _mm512_set1_epi32(1);
-    const unsigned categorical = v.category_lanes[base >> depth_v];
-    for (std::size_t r = 0; r < num_rows; r += 16) {
-      __m512i code = _mm512_setzero_si512();
-#pragma GCC unroll 16
-      for (int l = 0; l < W - 1; ++l) {
-        const __m512 x = _mm512_load_ps(xt + static_cast<std::size_t>(v.slot[base + l]) * tile_rows + r);
-        const __m512 t = _mm512_set1_ps(v.threshold[base + l]);
-        const bool default_left = v.nan_value[base + l] < 0.0f;
-        __mmask16 right = default_left ? _mm512_cmp_ps_mask(x, t, _CMP_GE_OQ)
-                                       : _mm512_cmp_ps_mask(x, t, _CMP_NLT_UQ);
-        if (((categorical >> l) & 1u) != 0) {
-          // In the set (category_sign16's rule; false for NaN), or missing and default right.
-          const __m512 sign = category_sign16(x, _mm512_set1_epi32(v.category_lo[base + l]),
-                                              _mm512_set1_epi32(v.category_hi[base + l]), 0xFFFF);
-          right = _mm512_cmp_ps_mask(sign, _mm512_setzero_ps(), _CMP_GT_OQ);
-          if (!default_left) right |= _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
-        }
-        code = _mm512_mask_or_epi32(code, right, code, _mm512_set1_epi32(1 << l));
-      }
-      // Complete-tree walk on the code: node = 2 * node + 1 + (goes right at node). (The maskz
-      // forms with a full mask are the same instructions; the unmasked intrinsics trip gcc 12's
-      // -Wmaybe-uninitialized on their internal _mm512_undefined_epi32.)
-      constexpr __mmask16 all = 0xFFFF;
+    // Complete-tree walk on the code: node = 2 * node + 1 + (goes right at node). (The maskz
+    // forms with a full mask are the same instructions; the unmasked intrinsics trip gcc 12's
+    // -Wmaybe-uninitialized on their internal _mm512_undefined_epi32.)
+    constexpr __mmask16 all = 0xFFFF;
+#pragma GCC unroll 4
+    for (int b = 0; b < blocks; ++b) {
+      if (static_cast<std::size_t>(b) >= used) break;
       __m512i node = _mm512_setzero_si512();
 #pragma GCC unroll 4
       for (int level = 0; level < depth_v; ++level) {
-        const __m512i bit = _mm512_and_si512(_mm512_maskz_srlv_epi32(all, code, node), one);
+        const __m512i bit = _mm512_and_si512(_mm512_maskz_srlv_epi32(all, code[b], node), one);
         node = _mm512_add_epi32(_mm512_add_epi32(node, node), _mm512_add_epi32(one, bit));
       }
       const __m512i exit = _mm512_sub_epi32(node, _mm512_set1_epi32(W - 1));
-      _mm512_store_si512(next_out + r, _mm512_maskz_permutexvar_epi32(all, exit, next));
-      _mm512_store_si512(word_out + r, _mm512_maskz_permutexvar_epi32(all, exit, words));
+      _mm512_store_si512(next_out + 16 * b, _mm512_maskz_permutexvar_epi32(all, exit, next));
+      _mm512_store_si512(word_out + 16 * b, _mm512_maskz_permutexvar_epi32(all, exit, words));
     }
   }
 };
 
 }  // namespace grove::kernels
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
