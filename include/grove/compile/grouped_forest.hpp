@@ -164,6 +164,31 @@ inline bool needs_scalar_path(const ir::tree& t) {
   return false;
 }
 
+/// Levels from the root to the deepest leaf (0 for a single leaf).
+inline int tree_depth(const ir::tree& t) {
+  int depth = 0;
+  std::vector<std::pair<std::int32_t, int>> stack{{0, 0}};
+  while (!stack.empty()) {
+    const auto [node, level] = stack.back();
+    stack.pop_back();
+    if (t.is_leaf(node)) {
+      depth = std::max(depth, level);
+      continue;
+    }
+    stack.push_back({t.left[node], level + 1});
+    stack.push_back({t.right[node], level + 1});
+  }
+  return depth;
+}
+
+/// Levels of a tree's root group: the remainder of its depth over D (1 .. D), so that every
+/// group below the root is cut at full depth. The root group is stepped across rows (cheap per
+/// row) while the groups below are read row by row: padding there would cost memory and cache
+/// for nothing (a depth-10 tree in D = 4 groups: 69 groups instead of 233).
+inline int root_group_levels(int tree_depth, int depth) noexcept {
+  return tree_depth <= 0 ? depth : (tree_depth - 1) % depth + 1;
+}
+
 struct pending_group {
   std::size_t tree;
   std::int32_t node;   ///< split node at the group's root
@@ -264,12 +289,14 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
       g.fallback_trees.push_back(t);
       continue;
     }
+    const int root_levels = detail::root_group_levels(detail::tree_depth(t), depth);
     const std::int32_t root = new_group();
     g.root[i] = root;
     queue.push_back({i, 0, root, 0, 1.0});
     // Process this tree's groups breadth first (queue holds only this tree's groups).
     for (std::size_t q = 0; q < queue.size(); ++q) {
       const detail::pending_group pg = queue[q];
+      const int levels = pg.level == 0 ? root_levels : depth;  // levels of real splits
       g.steps[i] = std::max(g.steps[i], pg.level + 1);
       group_reach[pg.group] = pg.reach;
       const double root_cover =
@@ -285,35 +312,34 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
         const item it = stack.back();
         stack.pop_back();
         const std::size_t base = static_cast<std::size_t>(pg.group) * W;
-        if (it.level == depth) {
-          const std::size_t e = base + static_cast<std::size_t>(it.pos - N);
+        if (it.level == levels || t.is_leaf(it.node)) {
+          // An exit of the group: a leaf, or the root of a group below. Above the last level
+          // (a leaf that ends its branch early, or the end of a shallow root group) the lanes
+          // below it are padding (slot 0, threshold +inf) and every exit below it carries it,
+          // so the padding tests' outcomes never matter.
+          const int first = ((it.pos + 1) << (depth - it.level)) - 1 - N;
+          const int count = 1 << (depth - it.level);
+          std::int32_t ref = 0, bits = 0, next = 0;
           if (t.is_leaf(it.node)) {
-            g.ref[e] = it.node + 1;
-            g.leaf_bits[e] = leaf_value_bits(i, it.node);
-            g.next[e] = 0;
+            ref = it.node + 1;
+            bits = leaf_value_bits(i, it.node);
           } else {
             // Cover is only a weight for the feature order; a file's covers can be zero,
             // negative or not finite, and then an even split stands in for them.
-            double reach = pg.reach / static_cast<double>(1 << depth);
+            double reach = pg.reach / static_cast<double>(1 << it.level);
             const double cover = t.cover.empty() ? 0.0 : static_cast<double>(t.cover[it.node]);
             if (root_cover > 0.0 && std::isfinite(root_cover) && cover >= 0.0 &&
                 cover <= root_cover)
               reach = pg.reach * cover / root_cover;
             const std::int32_t child = new_group();
-            g.next[base + static_cast<std::size_t>(it.pos - N)] = child * W;
+            next = child * W;
             queue.push_back({i, it.node, child, pg.level + 1, reach});
           }
-          continue;
-        }
-        if (t.is_leaf(it.node)) {
-          // Padding: the lane keeps its default (slot 0, threshold +inf); every exit below it
-          // carries this leaf, so the padding tests' outcomes never matter.
-          const int first = ((it.pos + 1) << (depth - it.level)) - 1 - N;
-          const int count = 1 << (depth - it.level);
           for (int k = 0; k < count; ++k) {
-            g.ref[base + static_cast<std::size_t>(first + k)] = it.node + 1;
-            g.leaf_bits[base + static_cast<std::size_t>(first + k)] = leaf_value_bits(i, it.node);
-            g.next[base + static_cast<std::size_t>(first + k)] = 0;
+            const std::size_t e = base + static_cast<std::size_t>(first + k);
+            g.ref[e] = ref;
+            g.leaf_bits[e] = bits;
+            g.next[e] = next;
           }
           continue;
         }
