@@ -109,7 +109,7 @@ struct group_eval<xsimd::avx512bw, depth_v, width_v, categorical_v> {
     const __m512i idx = load_lanes(v.slot + base);
     __m512 value = s.pick(idx);
     bool gathered = false;
-    if constexpr (width_v > 0) {
+    if constexpr (width_v == num_row_widths - 1) {  // narrower rows hold every slot
       gathered = (v.gathers[group] & gathers_slots) != 0;
       if (gathered) value = _mm512_mask_i32gather_ps(value, lanes, idx, x, 4);
     }

@@ -52,6 +52,13 @@ inline float category_sign(float x, std::int32_t lo, std::int32_t hi) noexcept {
 /// tree's values for 16 rows with one vector add.
 inline constexpr std::size_t tile_rows = 64;
 
+/// Words per tree in a walk's per-row state (walk_block's chunk_state). A load waits for a
+/// pending store whose address is a multiple of 1 KiB away (measured on this project's AVX-512
+/// machine: start[4][r] loaded after start[0][r] was stored, 1 KiB apart with 64-word rows,
+/// doubled the binary model's time). With 80-word rows no two trees' entries for nearby rows are
+/// that far apart, in either array or between them.
+inline constexpr std::size_t state_stride = tile_rows + 16;
+
 /// Slots copied column-major (xt[s * tile_rows + r]) for the root step across rows.
 inline constexpr int column_slots = 64;
 
@@ -145,8 +152,8 @@ inline void walk_row(const walk_view& v, const state_t& state, const float* x,
 }
 
 /// One step after the root step across rows, for one row and the chunk's n trees: tree k's
-/// group for this row is start[k * tile_rows]; its exit word is OR-ed into the words collected
-/// so far in out[k * tile_rows] and, unless this is the last step, its next group replaces
+/// group for this row is start[k * state_stride]; its exit word is OR-ed into the words collected
+/// so far in out[k * state_stride] and, unless this is the last step, its next group replaces
 /// start. Nothing is carried from one tree to the next in registers, so the core overlaps the
 /// trees (and rows) freely; the common case is a single step (depth-6 trees in D = 3 groups,
 /// depth-8 trees in D = 4).
@@ -156,11 +163,11 @@ inline void step_row(const walk_view& v, const state_t& state, const float* x,
 #pragma GCC unroll 8
   for (int k = 0; k < walks_in_flight; ++k) {
     if (k >= n) break;
-    const std::size_t g = static_cast<std::uint32_t>(start[k * tile_rows]);
+    const std::size_t g = static_cast<std::uint32_t>(start[k * state_stride]);
     const unsigned m = eval::template mask<nan_v>(v, g, state, x);
     const std::size_t e = g + exit_index<arch_t, depth_v>(m, v.lut);
-    out[k * tile_rows] |= v.ref[e];
-    if constexpr (!last_v) start[k * tile_rows] = v.next[e];
+    out[k * state_stride] |= v.ref[e];
+    if constexpr (!last_v) start[k * state_stride] = v.next[e];
   }
 }
 
@@ -168,7 +175,7 @@ inline void step_row(const walk_view& v, const state_t& state, const float* x,
 template <class eval, int depth_v, bool last_v, class arch_t>
 inline void step_rows(const walk_view& v, const float* xs, std::size_t stride,
                       std::size_t num_rows, const bool* has_nan,
-                      std::int32_t (*start)[tile_rows], int n, std::int32_t* out) noexcept {
+                      std::int32_t (*start)[state_stride], int n, std::int32_t* out) noexcept {
   for (std::size_t r = 0; r < num_rows; ++r) {
     const float* x = xs + r * stride;
     const auto state = eval::load(x);
@@ -196,6 +203,22 @@ inline void walk_row_steps(const walk_view& v, const state_t& state, const float
 /// 14 -> 12 ns per row x tree), 4 (lossguide ranking, D = 3) is faster row by row (12 vs 14).
 inline constexpr int max_step_passes = 3;
 
+/// A chunk of up to walks_in_flight trees of a tile, as walk_block walks it.
+struct chunk_plan {
+  std::uint32_t root[walks_in_flight];  ///< first lanes of the root groups (the sink past n)
+  int n = 0;                            ///< trees in the chunk
+  int steps = 0;                        ///< group steps of its deepest tree
+  bool across_rows = false;             ///< root step across rows, then the rest
+  bool passes = false;                  ///< ... as passes over the rows (step_rows)
+};
+
+/// Per tree and row: the group reached after the root step (start) and the exit words collected
+/// so far (word), rows of state_stride words.
+struct chunk_state {
+  std::int32_t start[walks_in_flight][state_stride];
+  std::int32_t word[walks_in_flight][state_stride];
+};
+
 template <class arch_t, int depth_v, int width_v, bool categorical_v>
 void walk_block(const walk_view& v, const float* xs, std::size_t stride, const float* xt,
                 std::size_t num_rows, const std::int32_t* roots, const std::int32_t* steps,
@@ -206,62 +229,62 @@ void walk_block(const walk_view& v, const float* xs, std::size_t stride, const f
   bool has_nan[tile_rows];
   for (std::size_t r = 0; r < num_rows; ++r)
     has_nan[r] = eval::may_have_nan(eval::load(xs + r * stride), xs + r * stride);
-  for (int j0 = 0; j0 < num_trees; j0 += K) {
-    std::uint32_t root[K];  // first lanes of the root groups
-    int chunk_steps = 0;
-    const int n = num_trees - j0 < K ? num_trees - j0 : K;
+
+  auto plan = [&](int j0) {
+    chunk_plan p;
+    p.n = num_trees - j0 < K ? num_trees - j0 : K;
     // The root step runs across rows when the column copy holds every root's slots.
-    bool across_rows = root_eval::available && xt != nullptr && num_rows >= 16;
+    p.across_rows = root_eval::available && xt != nullptr && num_rows >= 16;
     for (int k = 0; k < K; ++k) {
-      const std::int32_t group = k < n ? roots[j0 + k] : 0;
-      root[k] = static_cast<std::uint32_t>(group) << depth_v;
-      if (k < n && steps[j0 + k] > chunk_steps) chunk_steps = steps[j0 + k];
-      across_rows = across_rows && (v.gathers[group] & beyond_columns) == 0 &&
-                    (root_eval::categorical || v.category_lanes[group] == 0);
+      const std::int32_t group = k < p.n ? roots[j0 + k] : 0;
+      p.root[k] = static_cast<std::uint32_t>(group) << depth_v;
+      if (k < p.n && steps[j0 + k] > p.steps) p.steps = steps[j0 + k];
+      p.across_rows = p.across_rows && (v.gathers[group] & beyond_columns) == 0 &&
+                      (root_eval::categorical || v.category_lanes[group] == 0);
     }
-    across_rows = across_rows && chunk_steps > 0;
-    alignas(64) std::int32_t start[K][tile_rows];  // per tree and row: group after the root
-    alignas(64) std::int32_t word[K][tile_rows];   // per tree and row: the root exit's word
-    std::int32_t* const out_chunk = refs + static_cast<std::size_t>(j0) * tile_rows;
-    const int row_steps = across_rows ? chunk_steps - 1 : chunk_steps;
-    if (across_rows && row_steps <= max_step_passes) {
-      // The root exits' words go straight to the output, where each later step ORs its own;
-      // the steps after the root run one at a time over all the block's rows.
-      for (int k = 0; k < n; ++k)
-        root_eval::run(v, xt, num_rows, root[k], start[k], out_chunk + k * tile_rows);
+    p.across_rows = p.across_rows && p.steps > 0;
+    p.passes = p.across_rows && p.steps - 1 <= max_step_passes;
+    return p;
+  };
+
+  alignas(64) chunk_state st;
+  for (int j0 = 0; j0 < num_trees; j0 += K) {
+    const chunk_plan p = plan(j0);
+    if (p.across_rows)
+      for (int k = 0; k < p.n; ++k)
+        root_eval::run(v, xt, num_rows, p.root[k], st.start[k], st.word[k]);
+    const int row_steps = p.across_rows ? p.steps - 1 : p.steps;
+    if (p.passes) {
+      // The steps after the root run one at a time over all the block's rows, each OR-ing its
+      // exit word into the root's.
       for (int s = 0; s + 1 < row_steps; ++s)
-        step_rows<eval, depth_v, false, arch_t>(v, xs, stride, num_rows, has_nan, start, n,
-                                                out_chunk);
+        step_rows<eval, depth_v, false, arch_t>(v, xs, stride, num_rows, has_nan, st.start,
+                                                p.n, st.word[0]);
       if (row_steps > 0)
-        step_rows<eval, depth_v, true, arch_t>(v, xs, stride, num_rows, has_nan, start, n,
-                                               out_chunk);
+        step_rows<eval, depth_v, true, arch_t>(v, xs, stride, num_rows, has_nan, st.start,
+                                               p.n, st.word[0]);
+      for (int k = 0; k < p.n; ++k)
+        for (std::size_t r = 0; r < num_rows; ++r)
+          refs[static_cast<std::size_t>(j0 + k) * tile_rows + r] = st.word[k][r];
       continue;
     }
-    if (across_rows) {
-      for (int k = 0; k < K; ++k) root_eval::run(v, xt, num_rows, root[k], start[k], word[k]);
-    }
+    // Deeper chunks (or no root step across rows): row by row, 8 walks in flight.
     for (std::size_t r = 0; r < num_rows; ++r) {
       const float* x = xs + r * stride;
       const auto state = eval::load(x);
       std::uint32_t g[K];
       std::int32_t acc[K];
-      if (across_rows) {
-        for (int k = 0; k < K; ++k) {
-          g[k] = static_cast<std::uint32_t>(start[k][r]);
-          acc[k] = word[k][r];
-        }
-      } else {
-        for (int k = 0; k < K; ++k) {
-          g[k] = root[k];
-          acc[k] = 0;
-        }
+      for (int k = 0; k < K; ++k) {
+        const bool from_root = p.across_rows && k < p.n;
+        g[k] = from_root ? static_cast<std::uint32_t>(st.start[k][r]) : p.root[k];
+        acc[k] = from_root ? st.word[k][r] : 0;
       }
       if (has_nan[r])
         walk_row_steps<eval, depth_v, true, arch_t>(v, state, x, g, row_steps, acc);
       else
         walk_row_steps<eval, depth_v, false, arch_t>(v, state, x, g, row_steps, acc);
       std::int32_t* out = refs + static_cast<std::size_t>(j0) * tile_rows + r;
-      for (int k = 0; k < n; ++k) out[static_cast<std::size_t>(k) * tile_rows] = acc[k];
+      for (int k = 0; k < p.n; ++k) out[static_cast<std::size_t>(k) * tile_rows] = acc[k];
     }
   }
 }
