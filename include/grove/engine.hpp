@@ -333,9 +333,9 @@ class engine {
     const bool by_value = !leaf_ids && scalar_leaves_ && K <= max_value_outputs;
     const kernels::walk_view& view = by_value ? value_view_ : view_;
     // Column-major copy of the first slots, per 64-row kernel block ([block][slot][row]), for
-    // kernels that step the root group across rows (AVX-512 and AVX2, >= 16 rows); rows past the
+    // kernels that step the root group across rows (AVX-512 and AVX2, blocks of at least few_rows rows); rows past the
     // last block stay defined (zero or older rows).
-    const bool columns = isa_ != isa_kind::scalar && x.num_rows >= 16;
+    const bool columns = isa_ != isa_kind::scalar && x.num_rows >= kernels::few_rows;
     const std::size_t column_slots =
         std::min(num_slots, static_cast<std::size_t>(kernels::column_slots));
     const std::size_t column_block = column_slots * max_block_rows;

@@ -203,6 +203,55 @@ inline void walk_row_steps(const walk_view& v, const state_t& state, const float
 /// 14 -> 12 ns per row x tree), 4 (lossguide ranking, D = 3) is faster row by row (12 vs 14).
 inline constexpr int max_step_passes = 3;
 
+/// Rows below this (a single request, a few) are walked tree-step by tree-step (walk_trees);
+/// blocks of at least this many step their root groups across rows.
+inline constexpr std::size_t few_rows = 16;
+
+/// One row through num_trees trees, advancing every tree's walk one step per pass over the
+/// trees: the group reads of a pass are independent of each other, so their cache misses
+/// overlap. For few rows the model's groups are cold (a request touches each once), and this
+/// keeps many more of them in flight than 8 walks of a few dependent steps each.
+/// out[j * tile_rows]: tree j's OR of exit words.
+template <class eval, int depth_v, bool nan_v, class arch_t, class state_t>
+inline void walk_trees(const walk_view& v, const state_t& state, const float* x,
+                       const std::int32_t* roots, const std::int32_t* steps, int num_trees,
+                       std::int32_t* out) noexcept {
+  constexpr int span = 64;  // trees per pass
+  struct walk {
+    std::uint32_t group[span];  // first lane of the group each walk is at
+    std::int32_t word[span];    // exit words collected
+  };
+  walk w;
+  for (int j0 = 0; j0 < num_trees; j0 += span) {
+    const int n = num_trees - j0 < span ? num_trees - j0 : span;
+    int max_steps = 0;
+    for (int j = 0; j < n; ++j) {
+      w.group[j] = static_cast<std::uint32_t>(roots[j0 + j]) << depth_v;
+      w.word[j] = 0;
+      max_steps = steps[j0 + j] > max_steps ? steps[j0 + j] : max_steps;
+    }
+    for (int s = 0; s < max_steps; ++s) {
+      // Ask for every group of this pass first: the lines then arrive in parallel.
+      for (int j = 0; j < n; ++j) {
+        const std::size_t g = w.group[j];
+        __builtin_prefetch(v.slot + g);
+        __builtin_prefetch(v.threshold + g);
+        __builtin_prefetch(v.next + g);
+        __builtin_prefetch(v.ref + g);
+      }
+      for (int j = 0; j < n; ++j) {
+        if (s >= steps[j0 + j]) continue;
+        const std::size_t g = w.group[j];
+        const unsigned m = eval::template mask<nan_v>(v, g, state, x);
+        const std::size_t e = g + exit_index<arch_t, depth_v>(m, v.lut);
+        w.word[j] |= v.ref[e];
+        w.group[j] = static_cast<std::uint32_t>(v.next[e]);
+      }
+    }
+    for (int j = 0; j < n; ++j) out[static_cast<std::size_t>(j0 + j) * tile_rows] = w.word[j];
+  }
+}
+
 /// A chunk of up to walks_in_flight trees of a tile, as walk_block walks it.
 struct chunk_plan {
   std::uint32_t root[walks_in_flight];  ///< first lanes of the root groups (the sink past n)
@@ -226,6 +275,17 @@ void walk_block(const walk_view& v, const float* xs, std::size_t stride, const f
   using eval = group_eval<arch_t, depth_v, width_v, categorical_v>;
   using root_eval = root_step<arch_t, depth_v>;
   constexpr int K = walks_in_flight;
+  if (num_rows < few_rows) {
+    for (std::size_t r = 0; r < num_rows; ++r) {
+      const float* x = xs + r * stride;
+      const auto state = eval::load(x);
+      if (eval::may_have_nan(state, x))
+        walk_trees<eval, depth_v, true, arch_t>(v, state, x, roots, steps, num_trees, refs + r);
+      else
+        walk_trees<eval, depth_v, false, arch_t>(v, state, x, roots, steps, num_trees, refs + r);
+    }
+    return;
+  }
   bool has_nan[tile_rows];
   for (std::size_t r = 0; r < num_rows; ++r)
     has_nan[r] = eval::may_have_nan(eval::load(xs + r * stride), xs + r * stride);
@@ -234,7 +294,7 @@ void walk_block(const walk_view& v, const float* xs, std::size_t stride, const f
     chunk_plan p;
     p.n = num_trees - j0 < K ? num_trees - j0 : K;
     // The root step runs across rows when the column copy holds every root's slots.
-    p.across_rows = root_eval::available && xt != nullptr && num_rows >= 16;
+    p.across_rows = root_eval::available && xt != nullptr;
     for (int k = 0; k < K; ++k) {
       const std::int32_t group = k < p.n ? roots[j0 + k] : 0;
       p.root[k] = static_cast<std::uint32_t>(group) << depth_v;
