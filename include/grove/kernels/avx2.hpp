@@ -14,20 +14,27 @@
 
 namespace grove::kernels {
 
-/// category_sign for 8 lanes, applied to the lanes whose bit is set in `lanes`. vcvttps2dq gives
-/// 0x80000000 for NaN and out-of-range values, and vpsrlvd gives 0 for counts >= 32 (negative
-/// codes included), so only codes 0..63 can find a set bit.
-inline __m256 category_sign8(__m256 value, const std::int32_t* lo, const std::int32_t* hi,
-                             unsigned lanes) noexcept {
+/// All ones where the value's category is in the set (codes 0..31 in lo, 32..63 in hi), zero
+/// elsewhere and for NaN: category_sign's rule. vcvttps2dq gives 0x80000000 for NaN and
+/// out-of-range values, and vpsrlvd gives 0 for counts >= 32 (negative codes included), so only
+/// codes 0..63 can find a set bit.
+inline __m256 category_in_set8(__m256 value, __m256i lo, __m256i hi) noexcept {
   const __m256i one = _mm256_set1_epi32(1);
   const __m256i code = _mm256_cvttps_epi32(value);
   const __m256i bits = _mm256_or_si256(
-      _mm256_srlv_epi32(_mm256_load_si256(reinterpret_cast<const __m256i*>(lo)), code),
-      _mm256_srlv_epi32(_mm256_load_si256(reinterpret_cast<const __m256i*>(hi)),
-                        _mm256_sub_epi32(code, _mm256_set1_epi32(32))));
-  const __m256 in_set = _mm256_and_ps(
+      _mm256_srlv_epi32(lo, code),
+      _mm256_srlv_epi32(hi, _mm256_sub_epi32(code, _mm256_set1_epi32(32))));
+  return _mm256_and_ps(
       _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(bits, one), one)),
       _mm256_cmp_ps(value, _mm256_setzero_ps(), _CMP_GE_OQ));
+}
+
+/// category_sign for 8 lanes, applied to the lanes whose bit is set in `lanes`.
+inline __m256 category_sign8(__m256 value, const std::int32_t* lo, const std::int32_t* hi,
+                             unsigned lanes) noexcept {
+  const __m256 in_set =
+      category_in_set8(value, _mm256_load_si256(reinterpret_cast<const __m256i*>(lo)),
+                       _mm256_load_si256(reinterpret_cast<const __m256i*>(hi)));
   const __m256 sign = _mm256_blendv_ps(_mm256_set1_ps(-1.0f), _mm256_set1_ps(1.0f), in_set);
   const __m256i lane_bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
   const __m256 selected = _mm256_castsi256_ps(_mm256_cmpeq_epi32(
@@ -125,7 +132,7 @@ struct group_eval<xsimd::avx2, 4, width_v, categorical_v> {
 template <int depth_v>
 struct root_step<xsimd::avx2, depth_v> {
   static constexpr bool available = true;
-  static constexpr bool categorical = false;
+  static constexpr bool categorical = true;
   static __m256i pick(const std::int32_t* words, __m256i exit) noexcept {
     const __m256i low = _mm256_permutevar8x32_epi32(
         _mm256_load_si256(reinterpret_cast<const __m256i*>(words)), exit);
@@ -138,18 +145,32 @@ struct root_step<xsimd::avx2, depth_v> {
       return _mm256_blendv_epi8(low, high, upper);
     }
   }
+  /// "Goes right" at a categorical lane for 8 rows (all ones or zeros per row): the value's
+  /// category is in the set (category_sign8's rule; false for NaN), or it is missing and the
+  /// lane's default is right.
+  static __m256 category_right(__m256 x, std::int32_t lo, std::int32_t hi,
+                               bool default_left) noexcept {
+    __m256 right = category_in_set8(x, _mm256_set1_epi32(lo), _mm256_set1_epi32(hi));
+    if (!default_left) right = _mm256_or_ps(right, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+    return right;
+  }
   static void run(const walk_view& v, const float* xt, std::size_t num_rows, std::size_t base,
                   std::int32_t* next_out, std::int32_t* word_out) noexcept {
     constexpr int W = 1 << depth_v;
     const __m256i one = _mm256_set1_epi32(1);
+    const unsigned categorical = v.category_lanes[base >> depth_v];
     for (std::size_t r = 0; r < num_rows; r += 8) {
       __m256i code = _mm256_setzero_si256();
 #pragma GCC unroll 16
       for (int l = 0; l < W - 1; ++l) {
         const __m256 x = _mm256_load_ps(xt + static_cast<std::size_t>(v.slot[base + l]) * tile_rows + r);
         const __m256 t = _mm256_set1_ps(v.threshold[base + l]);
-        const __m256 right = v.nan_value[base + l] < 0.0f ? _mm256_cmp_ps(x, t, _CMP_GE_OQ)
-                                                          : _mm256_cmp_ps(x, t, _CMP_NLT_UQ);
+        const bool default_left = v.nan_value[base + l] < 0.0f;
+        __m256 right = default_left ? _mm256_cmp_ps(x, t, _CMP_GE_OQ)
+                                    : _mm256_cmp_ps(x, t, _CMP_NLT_UQ);
+        if (((categorical >> l) & 1u) != 0)
+          right = category_right(x, v.category_lo[base + l], v.category_hi[base + l],
+                                 default_left);
         code = _mm256_or_si256(code, _mm256_and_si256(_mm256_castps_si256(right),
                                                       _mm256_set1_epi32(1 << l)));
       }
