@@ -134,7 +134,7 @@ class engine {
   explicit engine(const ir::forest& f, const engine_options& options = {}) {
     isa_ = choose_isa(options.isa);
     ks_ = kernel_set_for(isa_);
-    const int depth = options.group_depth == 0 ? auto_depth(f) : options.group_depth;
+    const int depth = options.group_depth == 0 ? auto_depth(f, isa_) : options.group_depth;
     // A row's slots must fit the stack buffer; wider models take the reference walk.
     g_ = compile::build_grouped_forest(f, depth, scratch_floats - kernels::column_slots);
     bool any_categorical = false;
@@ -244,9 +244,11 @@ class engine {
 
   /// Depth 3 unless depth-4 groups save enough steps. The root group is stepped across rows
   /// (cheap per row), so what counts is the steps after it, row by row; the kernel walks 8
-  /// trees together for as many steps as the deepest of them needs; and a depth-4 step costs
-  /// about 1.4 depth-3 steps (measured: 1.3 to 1.6; a 512-bit compare, a longer exit).
-  static int auto_depth(const ir::forest& f) {
+  /// trees together for as many steps as the deepest of them needs. A depth-4 step costs about
+  /// 1.4 depth-3 steps on AVX-512 (measured 1.3 to 1.6: a 512-bit compare, a longer exit) and
+  /// twice as much elsewhere (AVX2 and scalar evaluate its 15 lanes as two halves, or one by one).
+  static int auto_depth(const ir::forest& f, isa_kind isa) {
+    const double cost_ratio = isa == isa_kind::avx512 ? 1.4 : 2.0;
     double cost3 = 0.0, cost4 = 0.0;
     const std::size_t chunk = kernels::walks_in_flight;
     for (std::size_t t0 = 0; t0 < f.trees.size(); t0 += chunk) {
@@ -254,7 +256,7 @@ class engine {
       for (std::size_t t = t0; t < std::min(f.trees.size(), t0 + chunk); ++t)
         depth = std::max(depth, compile::detail::tree_depth(f.trees[t]));
       cost3 += (depth + 2) / 3 - 1;
-      cost4 += 1.4 * ((depth + 3) / 4 - 1);
+      cost4 += cost_ratio * ((depth + 3) / 4 - 1);
     }
     return cost4 < cost3 ? 4 : 3;
   }
