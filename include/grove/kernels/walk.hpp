@@ -88,7 +88,7 @@ struct kernel_set {
   walk_fn walk[2][num_row_widths][2];
 };
 
-/// Walks in flight per row.
+/// Trees walked together per pass over a block's rows (a chunk).
 inline constexpr int walks_in_flight = 8;
 
 /// group_eval<Arch, depth_v, width_v, categorical_v> (width_v: index of the row width) provides `state load(const float* x)`,
@@ -105,7 +105,8 @@ struct group_eval;
 /// root_step<arch, D>: evaluates one tree's root group for many rows at once from the
 /// column-major copy (a root group is the same for every row). Architectures that have one define
 /// `available = true` and `run(v, xt, num_rows, base, next_out, word_out)` (base: the group's
-/// first lane), writing each row's next group (its first lane) and exit word; the others leave the root to the per-row walk.
+/// first lane), writing each row's next group (its first lane) and exit word; elsewhere
+/// every row starts its walks at the root groups.
 template <class arch_t, int depth_v>
 struct root_step {
   static constexpr bool available = false;
@@ -125,38 +126,11 @@ inline unsigned exit_index(unsigned mask, const std::uint8_t* lut) noexcept {
   }
 }
 
-/// The K walks of one row through a chunk of trees, fixed step count, branch-free.
-/// nan_v = false: the row has no NaN in its register-resident slots, so the NaN fix-up is skipped.
-/// start: the groups the walks start from (first lane, group * W; unsigned so that widening it
-/// for addressing costs nothing); acc: the exit words collected so far (in and out).
-/// last_only: exactly one step (the common case after the root step across rows: depth-6 trees
-/// in D = 3 groups, depth-8 trees in D = 4 groups), so the next group is never loaded and the
-/// K walks need half the registers.
-template <class eval, int depth_v, bool nan_v, bool last_only, class arch_t, class state_t>
-inline void walk_row(const walk_view& v, const state_t& state, const float* x,
-                     const std::uint32_t* start, int chunk_steps, std::int32_t* acc) noexcept {
-  constexpr int K = walks_in_flight;
-  std::uint32_t g[K];
-#pragma GCC unroll 16
-  for (int k = 0; k < K; ++k) g[k] = start[k];
-  for (int s = 0; s < (last_only ? 1 : chunk_steps); ++s) {
-    // Unrolled so the K independent walks stay in registers and overlap in the core.
-#pragma GCC unroll 16
-    for (int k = 0; k < K; ++k) {
-      const unsigned m = eval::template mask<nan_v>(v, g[k], state, x);
-      const std::size_t e = static_cast<std::size_t>(g[k]) + exit_index<arch_t, depth_v>(m, v.lut);
-      acc[k] |= v.ref[e];
-      if constexpr (!last_only) g[k] = static_cast<std::uint32_t>(v.next[e]);
-    }
-  }
-}
-
-/// One step after the root step across rows, for one row and the chunk's n trees: tree k's
-/// group for this row is start[k * state_stride]; its exit word is OR-ed into the words collected
-/// so far in out[k * state_stride] and, unless this is the last step, its next group replaces
-/// start. Nothing is carried from one tree to the next in registers, so the core overlaps the
-/// trees (and rows) freely; the common case is a single step (depth-6 trees in D = 3 groups,
-/// depth-8 trees in D = 4).
+/// One step of one row's walks through the chunk's n trees: tree k's group for this row is
+/// start[k * state_stride]; its exit word is OR-ed into the words collected so far in
+/// out[k * state_stride] and, unless this is the last step, its next group replaces start.
+/// Nothing is carried from one tree to the next in registers, so the core overlaps the trees
+/// (and rows) freely.
 template <class eval, int depth_v, bool nan_v, bool last_v, class arch_t, class state_t>
 inline void step_row(const walk_view& v, const state_t& state, const float* x,
                      std::int32_t* start, int n, std::int32_t* out) noexcept {
@@ -185,23 +159,6 @@ inline void step_rows(const walk_view& v, const float* xs, std::size_t stride,
       step_row<eval, depth_v, false, last_v, arch_t>(v, state, x, &start[0][r], n, out + r);
   }
 }
-
-/// walk_row with the step count's common cases (0, 1) resolved at compile time.
-template <class eval, int depth_v, bool nan_v, class arch_t, class state_t>
-inline void walk_row_steps(const walk_view& v, const state_t& state, const float* x,
-                           const std::uint32_t* start, int steps, std::int32_t* acc) noexcept {
-  if (steps == 1)
-    walk_row<eval, depth_v, nan_v, true, arch_t>(v, state, x, start, 1, acc);
-  else if (steps > 1)
-    walk_row<eval, depth_v, nan_v, false, arch_t>(v, state, x, start, steps, acc);
-}
-
-/// Up to this many steps after the root step, the steps run as passes over the block's rows
-/// (step_rows: every (row, tree) of a pass independent, which hides cache misses best); deeper
-/// chunks walk row by row with 8 walks in flight (walk_row: the row's state loaded once).
-/// Measured on the benchmark models: 1 to 3 steps are faster as passes (regression with D = 4:
-/// 14 -> 12 ns per row x tree), 4 (lossguide ranking, D = 3) is faster row by row (12 vs 14).
-inline constexpr int max_step_passes = 3;
 
 /// Rows below this (a single request, a few) are walked tree-step by tree-step (walk_trees);
 /// blocks of at least this many step their root groups across rows.
@@ -252,22 +209,20 @@ inline void walk_trees(const walk_view& v, const state_t& state, const float* x,
   }
 }
 
-/// A chunk of up to walks_in_flight trees of a tile, as walk_block walks it.
-struct chunk_plan {
-  std::uint32_t root[walks_in_flight];  ///< first lanes of the root groups (the sink past n)
-  int n = 0;                            ///< trees in the chunk
-  int steps = 0;                        ///< group steps of its deepest tree
-  bool across_rows = false;             ///< root step across rows, then the rest
-  bool passes = false;                  ///< ... as passes over the rows (step_rows)
-};
-
-/// Per tree and row: the group reached after the root step (start) and the exit words collected
-/// so far (word), rows of state_stride words.
+/// Per tree and row: the group the walk is at (start) and the exit words collected so far
+/// (word), rows of state_stride words.
 struct chunk_state {
   std::int32_t start[walks_in_flight][state_stride];
   std::int32_t word[walks_in_flight][state_stride];
 };
 
+/**
+ * The kernel (walk_fn). Few rows: walk_trees, row by row. Otherwise the tile's trees in chunks
+ * of walks_in_flight: the root groups, stepped across rows when the column copy holds their
+ * slots (else every row starts at the roots), then each further step as one pass over the
+ * block's rows (step_rows), every (row, tree) of a pass independent of the others so that
+ * their cache misses overlap. The walks run a fixed number of steps: the chunk's deepest tree's.
+ */
 template <class arch_t, int depth_v, int width_v, bool categorical_v>
 void walk_block(const walk_view& v, const float* xs, std::size_t stride, const float* xt,
                 std::size_t num_rows, const std::int32_t* roots, const std::int32_t* steps,
@@ -289,63 +244,40 @@ void walk_block(const walk_view& v, const float* xs, std::size_t stride, const f
   bool has_nan[tile_rows];
   for (std::size_t r = 0; r < num_rows; ++r)
     has_nan[r] = eval::may_have_nan(eval::load(xs + r * stride), xs + r * stride);
-
-  auto plan = [&](int j0) {
-    chunk_plan p;
-    p.n = num_trees - j0 < K ? num_trees - j0 : K;
-    // The root step runs across rows when the column copy holds every root's slots.
-    p.across_rows = root_eval::available && xt != nullptr;
-    for (int k = 0; k < K; ++k) {
-      const std::int32_t group = k < p.n ? roots[j0 + k] : 0;
-      p.root[k] = static_cast<std::uint32_t>(group) << depth_v;
-      if (k < p.n && steps[j0 + k] > p.steps) p.steps = steps[j0 + k];
-      p.across_rows = p.across_rows && (v.gathers[group] & beyond_columns) == 0 &&
-                      (root_eval::categorical || v.category_lanes[group] == 0);
-    }
-    p.across_rows = p.across_rows && p.steps > 0;
-    p.passes = p.across_rows && p.steps - 1 <= max_step_passes;
-    return p;
-  };
-
   alignas(64) chunk_state st;
   for (int j0 = 0; j0 < num_trees; j0 += K) {
-    const chunk_plan p = plan(j0);
-    if (p.across_rows)
-      for (int k = 0; k < p.n; ++k)
-        root_eval::run(v, xt, num_rows, p.root[k], st.start[k], st.word[k]);
-    const int row_steps = p.across_rows ? p.steps - 1 : p.steps;
-    if (p.passes) {
-      // The steps after the root run one at a time over all the block's rows, each OR-ing its
-      // exit word into the root's.
-      for (int s = 0; s + 1 < row_steps; ++s)
-        step_rows<eval, depth_v, false, arch_t>(v, xs, stride, num_rows, has_nan, st.start,
-                                                p.n, st.word[0]);
-      if (row_steps > 0)
-        step_rows<eval, depth_v, true, arch_t>(v, xs, stride, num_rows, has_nan, st.start,
-                                               p.n, st.word[0]);
-      for (int k = 0; k < p.n; ++k)
-        for (std::size_t r = 0; r < num_rows; ++r)
-          refs[static_cast<std::size_t>(j0 + k) * tile_rows + r] = st.word[k][r];
-      continue;
+    const int n = num_trees - j0 < K ? num_trees - j0 : K;
+    int chunk_steps = 0;
+    // The root step runs across rows when the column copy holds every root's slots.
+    bool across_rows = root_eval::available && xt != nullptr;
+    for (int k = 0; k < n; ++k) {
+      const std::int32_t group = roots[j0 + k];
+      chunk_steps = steps[j0 + k] > chunk_steps ? steps[j0 + k] : chunk_steps;
+      across_rows = across_rows && (v.gathers[group] & beyond_columns) == 0 &&
+                    (root_eval::categorical || v.category_lanes[group] == 0);
     }
-    // Deeper chunks (or no root step across rows): row by row, 8 walks in flight.
-    for (std::size_t r = 0; r < num_rows; ++r) {
-      const float* x = xs + r * stride;
-      const auto state = eval::load(x);
-      std::uint32_t g[K];
-      std::int32_t acc[K];
-      for (int k = 0; k < K; ++k) {
-        const bool from_root = p.across_rows && k < p.n;
-        g[k] = from_root ? static_cast<std::uint32_t>(st.start[k][r]) : p.root[k];
-        acc[k] = from_root ? st.word[k][r] : 0;
+    across_rows = across_rows && chunk_steps > 0;
+    for (int k = 0; k < n; ++k) {
+      const std::uint32_t root = static_cast<std::uint32_t>(roots[j0 + k]) << depth_v;
+      if (across_rows) {
+        root_eval::run(v, xt, num_rows, root, st.start[k], st.word[k]);
+        continue;
       }
-      if (has_nan[r])
-        walk_row_steps<eval, depth_v, true, arch_t>(v, state, x, g, row_steps, acc);
-      else
-        walk_row_steps<eval, depth_v, false, arch_t>(v, state, x, g, row_steps, acc);
-      std::int32_t* out = refs + static_cast<std::size_t>(j0) * tile_rows + r;
-      for (int k = 0; k < p.n; ++k) out[static_cast<std::size_t>(k) * tile_rows] = acc[k];
+      for (std::size_t r = 0; r < num_rows; ++r) {
+        st.start[k][r] = static_cast<std::int32_t>(root);
+        st.word[k][r] = 0;
+      }
     }
+    const int row_steps = across_rows ? chunk_steps - 1 : chunk_steps;
+    for (int s = 0; s + 1 < row_steps; ++s)
+      step_rows<eval, depth_v, false, arch_t>(v, xs, stride, num_rows, has_nan, st.start, n,
+                                              st.word[0]);
+    if (row_steps > 0)
+      step_rows<eval, depth_v, true, arch_t>(v, xs, stride, num_rows, has_nan, st.start, n,
+                                             st.word[0]);
+    for (int k = 0; k < n; ++k)
+      for (std::size_t r = 0; r < num_rows; ++r)
+        refs[static_cast<std::size_t>(j0 + k) * tile_rows + r] = st.word[k][r];
   }
 }
 
