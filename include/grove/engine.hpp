@@ -254,7 +254,7 @@ class engine {
     for (std::size_t t0 = 0; t0 < f.trees.size(); t0 += chunk) {
       int depth = 1;
       for (std::size_t t = t0; t < std::min(f.trees.size(), t0 + chunk); ++t)
-        depth = std::max(depth, compile::detail::tree_depth(f.trees[t]));
+        depth = std::max(depth, ir::tree_depth(f.trees[t]));
       cost3 += (depth + 2) / 3 - 1;
       cost4 += cost_ratio * ((depth + 3) / 4 - 1);
     }
@@ -335,8 +335,8 @@ class engine {
     const bool by_value = !leaf_ids && scalar_leaves_ && K <= max_value_outputs;
     const kernels::walk_view& view = by_value ? value_view_ : view_;
     // Column-major copy of the first slots, per 64-row kernel block ([block][slot][row]), for
-    // kernels that step the root group across rows (AVX-512 and AVX2, blocks of at least few_rows rows); rows past the
-    // last block stay defined (zero or older rows).
+    // kernels that step the root group across rows (AVX-512 and AVX2, calls of at least
+    // few_rows rows); rows past the last block stay defined (zero or older rows).
     const bool columns = isa_ != isa_kind::scalar && x.num_rows >= kernels::few_rows;
     const std::size_t column_slots =
         std::min(num_slots, static_cast<std::size_t>(kernels::column_slots));

@@ -164,29 +164,12 @@ inline bool needs_scalar_path(const ir::tree& t) {
   return false;
 }
 
-/// Levels from the root to the deepest leaf (0 for a single leaf).
-inline int tree_depth(const ir::tree& t) {
-  int depth = 0;
-  std::vector<std::pair<std::int32_t, int>> stack{{0, 0}};
-  while (!stack.empty()) {
-    const auto [node, level] = stack.back();
-    stack.pop_back();
-    if (t.is_leaf(node)) {
-      depth = std::max(depth, level);
-      continue;
-    }
-    stack.push_back({t.left[node], level + 1});
-    stack.push_back({t.right[node], level + 1});
-  }
-  return depth;
-}
-
 /// Levels of a tree's root group: the remainder of its depth over D (1 .. D), so that every
 /// group below the root is cut at full depth. The root group is stepped across rows (cheap per
 /// row) while the groups below are read row by row: padding there would cost memory and cache
 /// for nothing (a depth-10 tree in D = 4 groups: 69 groups instead of 233).
-inline int root_group_levels(int tree_depth, int depth) noexcept {
-  return tree_depth <= 0 ? depth : (tree_depth - 1) % depth + 1;
+inline int root_group_levels(int tree_levels, int depth) noexcept {
+  return tree_levels <= 0 ? depth : (tree_levels - 1) % depth + 1;
 }
 
 struct pending_group {
@@ -289,7 +272,7 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
       g.fallback_trees.push_back(t);
       continue;
     }
-    const int root_levels = detail::root_group_levels(detail::tree_depth(t), depth);
+    const int root_levels = detail::root_group_levels(ir::tree_depth(t), depth);
     const std::int32_t root = new_group();
     g.root[i] = root;
     queue.push_back({i, 0, root, 0, 1.0});

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "grove/ir/objective.hpp"
@@ -43,6 +44,23 @@ struct tree {
   }
   bool has_categories() const noexcept { return !category_begin.empty(); }
 };
+
+/// Levels from the root to the deepest leaf (0 for a single leaf).
+inline int tree_depth(const tree& t) {
+  int depth = 0;
+  std::vector<std::pair<std::int32_t, int>> stack{{0, 0}};
+  while (!stack.empty()) {
+    const auto [node, level] = stack.back();
+    stack.pop_back();
+    if (t.is_leaf(static_cast<std::size_t>(node))) {
+      depth = level > depth ? level : depth;
+      continue;
+    }
+    stack.push_back({t.left[static_cast<std::size_t>(node)], level + 1});
+    stack.push_back({t.right[static_cast<std::size_t>(node)], level + 1});
+  }
+  return depth;
+}
 
 /// The whole model: trees, the outputs they add to, and how margins become predictions.
 struct forest {
