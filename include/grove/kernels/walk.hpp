@@ -126,6 +126,13 @@ inline unsigned exit_index(unsigned mask, const std::uint8_t* lut) noexcept {
   }
 }
 
+/// The exit (index into next / ref) a row takes out of the group whose first lane is g.
+template <class eval, int depth_v, bool nan_v, class arch_t, class state_t>
+inline std::size_t group_exit(const walk_view& v, std::size_t g, const state_t& state,
+                              const float* x) noexcept {
+  return g + exit_index<arch_t, depth_v>(eval::template mask<nan_v>(v, g, state, x), v.lut);
+}
+
 /// One step of one row's walks through the chunk's n trees: tree k's group for this row is
 /// start[k * state_stride]; its exit word is OR-ed into the words collected so far in
 /// out[k * state_stride] and, unless this is the last step, its next group replaces start.
@@ -138,8 +145,7 @@ inline void step_row(const walk_view& v, const state_t& state, const float* x,
   for (int k = 0; k < walks_in_flight; ++k) {
     if (k >= n) break;
     const std::size_t g = static_cast<std::uint32_t>(start[k * state_stride]);
-    const unsigned m = eval::template mask<nan_v>(v, g, state, x);
-    const std::size_t e = g + exit_index<arch_t, depth_v>(m, v.lut);
+    const std::size_t e = group_exit<eval, depth_v, nan_v, arch_t>(v, g, state, x);
     out[k * state_stride] |= v.ref[e];
     if constexpr (!last_v) start[k * state_stride] = v.next[e];
   }
@@ -198,9 +204,7 @@ inline void walk_trees(const walk_view& v, const state_t& state, const float* x,
       }
       for (int j = 0; j < n; ++j) {
         if (s >= steps[j0 + j]) continue;
-        const std::size_t g = w.group[j];
-        const unsigned m = eval::template mask<nan_v>(v, g, state, x);
-        const std::size_t e = g + exit_index<arch_t, depth_v>(m, v.lut);
+        const std::size_t e = group_exit<eval, depth_v, nan_v, arch_t>(v, w.group[j], state, x);
         w.word[j] |= v.ref[e];
         w.group[j] = static_cast<std::uint32_t>(v.next[e]);
       }
