@@ -143,7 +143,7 @@ class engine {
     walk_ = ks_.walk[depth == 4 ? 1 : 0][width][any_categorical ? 1 : 0];
     view_ = kernels::walk_view{g_.slot.data(), g_.threshold.data(), g_.fixup.data(),
                                g_.nan_value.data(), g_.next.data(), g_.ref.data(),
-                               g_.gathers.data(), g_.lut, g_.category_lanes.data(),
+                               g_.flags.data(), g_.live_lanes.data(), g_.lut, g_.category_lanes.data(),
                                g_.category_lo.data(), g_.category_hi.data()};
     value_view_ = view_;
     value_view_.ref = g_.leaf_bits.data();

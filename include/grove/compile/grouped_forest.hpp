@@ -101,7 +101,10 @@ struct grouped_forest {
   /// OR these exactly like `ref`, so the kernel hands back the float to add (see leaf_value_bits).
   aligned_vector<std::int32_t> leaf_bits;
   /// per group: kernels::gathers_slots (a slot >= resident_slots) | kernels::beyond_columns
-  std::vector<std::uint8_t> gathers;
+  std::vector<std::uint8_t> flags;
+  /// per group: bit l set when lane l holds a split (the others are padding, whose outcome
+  /// never matters)
+  std::vector<std::uint16_t> live_lanes;
   /// Categorical lanes (see categorical_lane_limit): per group, bit l set when lane l is a
   /// categorical split; per lane, the categories that go right as bits (codes 0..31 in
   /// `category_lo`, 32..63 in `category_hi`). Such a lane's threshold is 0: kernels turn a
@@ -257,6 +260,7 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
     g.category_lo.resize(g.num_groups * W, 0);
     g.category_hi.resize(g.num_groups * W, 0);
     g.category_lanes.push_back(0);
+    g.live_lanes.push_back(0);
     lane_feature.resize(g.num_groups * W, -1);
     group_reach.push_back(0.0);
     return static_cast<std::int32_t>(id);
@@ -328,6 +332,7 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
         }
         const std::size_t lane = base + static_cast<std::size_t>(it.pos);
         lane_feature[lane] = t.feature[it.node];
+        g.live_lanes[static_cast<std::size_t>(pg.group)] |= static_cast<std::uint16_t>(1u << it.pos);
         g.threshold[lane] = t.threshold[it.node];
         if (t.is_categorical(it.node)) {
           g.threshold[lane] = 0.0f;  // the kernel maps in-set to +1, not-in-set to -1
@@ -378,7 +383,7 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
   g.slot_stride = std::max(g.resident_slots, (g.num_slots + 15) / 16 * 16);
 
   g.slot.assign(g.num_groups * W, 0);
-  g.gathers.assign(g.num_groups, 0);
+  g.flags.assign(g.num_groups, 0);
   double total = 0.0, resident = 0.0;
   for (std::size_t gr = 0; gr < g.num_groups; ++gr) {
     std::int32_t max_slot = 0;
@@ -389,7 +394,7 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
       max_slot = std::max(max_slot, s);
     }
     const bool all_resident = max_slot < g.resident_slots;
-    g.gathers[gr] = static_cast<std::uint8_t>(
+    g.flags[gr] = static_cast<std::uint8_t>(
         (all_resident ? 0 : kernels::gathers_slots) |
         (max_slot < kernels::column_slots ? 0 : kernels::beyond_columns));
     if (gr > 0) {

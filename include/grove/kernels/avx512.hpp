@@ -110,7 +110,7 @@ struct group_eval<xsimd::avx512bw, depth_v, width_v, categorical_v> {
     __m512 value = s.pick(idx);
     bool gathered = false;
     if constexpr (width_v == num_row_widths - 1) {  // narrower rows hold every slot
-      gathered = (v.gathers[group] & gathers_slots) != 0;
+      gathered = (v.flags[group] & gathers_slots) != 0;
       if (gathered) value = _mm512_mask_i32gather_ps(value, lanes, idx, x, 4);
     }
     if constexpr (categorical_v) {
@@ -144,7 +144,9 @@ template <int depth_v>
 struct root_step<xsimd::avx512bw, depth_v> {
   static constexpr bool available = true;
   static constexpr bool categorical = true;
+  static constexpr int W = 1 << depth_v;
   static constexpr int blocks = tile_rows / 16;  ///< 16-row blocks of a tile
+  using codes = __m512i[blocks];                 ///< per 16-row block, bit l: goes right at lane l
 
   /// "Goes right" at a categorical lane for 16 rows: in the set (category_sign16's rule; false
   /// for NaN), or missing and default right.
@@ -156,53 +158,81 @@ struct root_step<xsimd::avx512bw, depth_v> {
     return right;
   }
 
-  static void run(const walk_view& v, const float* xt, std::size_t num_rows, std::size_t base,
-                  std::int32_t* next_out, std::int32_t* word_out) noexcept {
-    constexpr int W = 1 << depth_v;
-    const std::size_t used = (num_rows + 15) / 16;
-    const unsigned categorical = v.category_lanes[base >> depth_v];
-    // Lanes outer, the tile's 16-row blocks inner: a lane's slot, threshold and predicate are
-    // read once per tile, and the blocks' codes stay in registers.
-    __m512i code[blocks];
-#pragma GCC unroll 4
-    for (int b = 0; b < blocks; ++b) code[b] = _mm512_setzero_si512();
-#pragma GCC unroll 16
-    for (int l = 0; l < W - 1; ++l) {
+  /// OR into the codes the bits of `lanes` (numeric lanes whose NaN default is the predicate's:
+  /// ordered `x >= t` is false for NaN, so default left; unordered `!(x < t)` true, so right).
+  template <int predicate_v>
+  static void numeric_lanes(const walk_view& v, const float* xt, std::size_t used,
+                            std::size_t base, unsigned lanes, codes& code) noexcept {
+    for (; lanes != 0; lanes &= lanes - 1) {
+      const int l = __builtin_ctz(lanes);
       const float* column = xt + static_cast<std::size_t>(v.slot[base + l]) * tile_rows;
       const __m512 t = _mm512_set1_ps(v.threshold[base + l]);
       const __m512i bit = _mm512_set1_epi32(1 << l);
-      const bool default_left = v.nan_value[base + l] < 0.0f;
-      const bool category = ((categorical >> l) & 1u) != 0;
 #pragma GCC unroll 4
       for (int b = 0; b < blocks; ++b) {
         if (static_cast<std::size_t>(b) >= used) break;
-        const __m512 x = _mm512_load_ps(column + 16 * b);
-        __mmask16 right = default_left ? _mm512_cmp_ps_mask(x, t, _CMP_GE_OQ)
-                                       : _mm512_cmp_ps_mask(x, t, _CMP_NLT_UQ);
-        if (category)
-          right = category_right(x, v.category_lo[base + l], v.category_hi[base + l], default_left);
+        const __mmask16 right = _mm512_cmp_ps_mask(_mm512_load_ps(column + 16 * b), t, predicate_v);
         code[b] = _mm512_mask_or_epi32(code[b], right, code[b], bit);
       }
     }
+  }
+
+  /// The codes of the group whose first lane is `base` for the tile's first `used` blocks.
+  /// Lanes outer, blocks inner: a lane's slot, threshold and predicate are read once per tile,
+  /// and the blocks' codes stay in registers. Padding lanes are skipped (their bit stays 0).
+  static void group_codes(const walk_view& v, const float* xt, std::size_t used, std::size_t base,
+                          codes& code) noexcept {
+#pragma GCC unroll 4
+    for (int b = 0; b < blocks; ++b) code[b] = _mm512_setzero_si512();
+    const std::size_t group = base >> depth_v;
+    const unsigned live = v.live_lanes[group];
+    const unsigned categorical = v.category_lanes[group] & live;
+    // Lanes whose missing values go left (their NaN value is -inf).
+    constexpr __mmask16 lanes = W == 16 ? 0xFFFF : 0xFF;
+    const unsigned left = _mm512_mask_cmp_ps_mask(
+        lanes, _mm512_maskz_loadu_ps(lanes, v.nan_value + base), _mm512_setzero_ps(), _CMP_LT_OQ);
+    numeric_lanes<_CMP_GE_OQ>(v, xt, used, base, live & left & ~categorical, code);
+    numeric_lanes<_CMP_NLT_UQ>(v, xt, used, base, live & ~left & ~categorical, code);
+    for (unsigned lanes = categorical; lanes != 0; lanes &= lanes - 1) {
+      const int l = __builtin_ctz(lanes);
+      const float* column = xt + static_cast<std::size_t>(v.slot[base + l]) * tile_rows;
+      const __m512i bit = _mm512_set1_epi32(1 << l);
+      for (int b = 0; b < blocks; ++b) {
+        if (static_cast<std::size_t>(b) >= used) break;
+        const __mmask16 right = category_right(_mm512_load_ps(column + 16 * b), v.category_lo[base + l],
+                                               v.category_hi[base + l], ((left >> l) & 1u) != 0);
+        code[b] = _mm512_mask_or_epi32(code[b], right, code[b], bit);
+      }
+    }
+  }
+
+  /// Exit 0 .. W - 1 of a complete-tree walk on the code: node = 2 * node + 1 + (goes right at
+  /// node). (The maskz forms with a full mask are the same instructions; the unmasked
+  /// intrinsics trip gcc 12's -Wmaybe-uninitialized on their internal _mm512_undefined_epi32.)
+  static __m512i exit_of(__m512i code) noexcept {
+    const __m512i one = _mm512_set1_epi32(1);
+    __m512i node = _mm512_setzero_si512();
+#pragma GCC unroll 4
+    for (int level = 0; level < depth_v; ++level) {
+      const __m512i bit = _mm512_and_si512(_mm512_maskz_srlv_epi32(0xFFFF, code, node), one);
+      node = _mm512_add_epi32(_mm512_add_epi32(node, node), _mm512_add_epi32(one, bit));
+    }
+    return _mm512_sub_epi32(node, _mm512_set1_epi32(W - 1));
+  }
+
+  static void run(const walk_view& v, const float* xt, std::size_t num_rows, std::size_t base,
+                  std::int32_t* next_out, std::int32_t* word_out) noexcept {
+    const std::size_t used = (num_rows + 15) / 16;
+    codes code;
+    group_codes(v, xt, used, base, code);
     const __m512i next = load_exits<W>(v.next + base);
     const __m512i words = load_exits<W>(v.ref + base);
-    const __m512i one = _mm512_set1_epi32(1);
-    // Complete-tree walk on the code: node = 2 * node + 1 + (goes right at node). (The maskz
-    // forms with a full mask are the same instructions; the unmasked intrinsics trip gcc 12's
-    // -Wmaybe-uninitialized on their internal _mm512_undefined_epi32.)
-    constexpr __mmask16 all = 0xFFFF;
 #pragma GCC unroll 4
     for (int b = 0; b < blocks; ++b) {
       if (static_cast<std::size_t>(b) >= used) break;
-      __m512i node = _mm512_setzero_si512();
-#pragma GCC unroll 4
-      for (int level = 0; level < depth_v; ++level) {
-        const __m512i bit = _mm512_and_si512(_mm512_maskz_srlv_epi32(all, code[b], node), one);
-        node = _mm512_add_epi32(_mm512_add_epi32(node, node), _mm512_add_epi32(one, bit));
-      }
-      const __m512i exit = _mm512_sub_epi32(node, _mm512_set1_epi32(W - 1));
-      _mm512_store_si512(next_out + 16 * b, _mm512_maskz_permutexvar_epi32(all, exit, next));
-      _mm512_store_si512(word_out + 16 * b, _mm512_maskz_permutexvar_epi32(all, exit, words));
+      const __m512i exit = exit_of(code[b]);
+      _mm512_store_si512(next_out + 16 * b, _mm512_maskz_permutexvar_epi32(0xFFFF, exit, next));
+      _mm512_store_si512(word_out + 16 * b, _mm512_maskz_permutexvar_epi32(0xFFFF, exit, words));
     }
   }
 };

@@ -28,7 +28,8 @@ struct walk_view {
   const float* nan_value;
   const std::int32_t* next;
   const std::int32_t* ref;
-  const std::uint8_t* gathers;
+  const std::uint8_t* flags;            ///< per group: gathers_slots | beyond_columns
+  const std::uint16_t* live_lanes;      ///< per group: lanes holding a split (bit per lane)
   const std::uint8_t* lut;
   const std::uint16_t* category_lanes;  ///< per group: categorical lanes (bit per lane)
   const std::int32_t* category_lo;      ///< per lane: categories 0..31 that go right
@@ -62,7 +63,7 @@ inline constexpr std::size_t state_stride = tile_rows + 16;
 /// Slots copied column-major (xt[s * tile_rows + r]) for the root step across rows.
 inline constexpr int column_slots = 64;
 
-/// Bits of walk_view::gathers (set by compile::build_grouped_forest).
+/// Bits of walk_view::flags (set by compile::build_grouped_forest).
 inline constexpr std::uint8_t gathers_slots = 1;    ///< a slot beyond the register-resident ones
 inline constexpr std::uint8_t beyond_columns = 2;   ///< a slot >= column_slots
 
@@ -257,7 +258,7 @@ void walk_block(const walk_view& v, const float* xs, std::size_t stride, const f
     for (int k = 0; k < n; ++k) {
       const std::int32_t group = roots[j0 + k];
       chunk_steps = steps[j0 + k] > chunk_steps ? steps[j0 + k] : chunk_steps;
-      across_rows = across_rows && (v.gathers[group] & beyond_columns) == 0 &&
+      across_rows = across_rows && (v.flags[group] & beyond_columns) == 0 &&
                     (root_eval::categorical || v.category_lanes[group] == 0);
     }
     across_rows = across_rows && chunk_steps > 0;
