@@ -139,12 +139,14 @@ inline std::size_t group_exit(const walk_view& v, std::size_t g, const state_t& 
 /// out[k * state_stride] and, unless this is the last step, its next group replaces start.
 /// Nothing is carried from one tree to the next in registers, so the core overlaps the trees
 /// (and rows) freely.
-template <class eval, int depth_v, bool nan_v, bool last_v, class arch_t, class state_t>
+/// With full_v, n is walks_in_flight (known here, so no test per tree).
+template <class eval, int depth_v, bool nan_v, bool last_v, bool full_v, class arch_t,
+          class state_t>
 inline void step_row(const walk_view& v, const state_t& state, const float* x,
                      std::int32_t* start, int n, std::int32_t* out) noexcept {
 #pragma GCC unroll 8
   for (int k = 0; k < walks_in_flight; ++k) {
-    if (k >= n) break;
+    if (!full_v && k >= n) break;
     const std::size_t g = static_cast<std::uint32_t>(start[k * state_stride]);
     const std::size_t e = group_exit<eval, depth_v, nan_v, arch_t>(v, g, state, x);
     out[k * state_stride] |= v.ref[e];
@@ -153,7 +155,7 @@ inline void step_row(const walk_view& v, const state_t& state, const float* x,
 }
 
 /// step_row for every row of the block (has_nan[r]: row r may hold NaN in its resident slots).
-template <class eval, int depth_v, bool last_v, class arch_t>
+template <class eval, int depth_v, bool last_v, bool full_v, class arch_t>
 inline void step_rows(const walk_view& v, const float* xs, std::size_t stride,
                       std::size_t num_rows, const bool* has_nan,
                       std::int32_t (*start)[state_stride], int n, std::int32_t* out) noexcept {
@@ -161,9 +163,9 @@ inline void step_rows(const walk_view& v, const float* xs, std::size_t stride,
     const float* x = xs + r * stride;
     const auto state = eval::load(x);
     if (has_nan[r])
-      step_row<eval, depth_v, true, last_v, arch_t>(v, state, x, &start[0][r], n, out + r);
+      step_row<eval, depth_v, true, last_v, full_v, arch_t>(v, state, x, &start[0][r], n, out + r);
     else
-      step_row<eval, depth_v, false, last_v, arch_t>(v, state, x, &start[0][r], n, out + r);
+      step_row<eval, depth_v, false, last_v, full_v, arch_t>(v, state, x, &start[0][r], n, out + r);
   }
 }
 
@@ -221,12 +223,42 @@ struct chunk_state {
   std::int32_t word[walks_in_flight][state_stride];
 };
 
+/// The row passes of a chunk of n trees after its first `row_steps` remain (full_v: n is
+/// walks_in_flight).
+template <class eval, int depth_v, bool full_v, class arch_t>
+inline void step_passes(const walk_view& v, const float* xs, std::size_t stride,
+                        std::size_t num_rows, const bool* has_nan, chunk_state& st, int n,
+                        int row_steps) noexcept {
+  for (int s = 0; s + 1 < row_steps; ++s)
+    step_rows<eval, depth_v, false, full_v, arch_t>(v, xs, stride, num_rows, has_nan, st.start, n,
+                                                    st.word[0]);
+  if (row_steps > 0)
+    step_rows<eval, depth_v, true, full_v, arch_t>(v, xs, stride, num_rows, has_nan, st.start, n,
+                                                   st.word[0]);
+}
+
+/// Trees sorted per window (by step count) before they are cut into chunks.
+inline constexpr int sorted_trees = 64;
+
+/// order[0 .. n): 0 .. n - 1 sorted by steps, stably. A chunk walks as many steps as its
+/// deepest tree needs; with trees of equal depth together (lossguide models mix depths), fewer
+/// walks idle in the sink. Insertion sort: linear when the steps are already in order, as in
+/// depthwise models.
+inline void order_by_steps(const std::int32_t* steps, int n, std::uint8_t* order) noexcept {
+  for (int j = 0; j < n; ++j) {
+    int i = j;
+    for (; i > 0 && steps[order[i - 1]] > steps[j]; --i) order[i] = order[i - 1];
+    order[i] = static_cast<std::uint8_t>(j);
+  }
+}
+
 /**
  * The kernel (walk_fn). Few rows: walk_trees, row by row. Otherwise the tile's trees in chunks
  * of walks_in_flight: the root groups, stepped across rows when the column copy holds their
  * slots (else every row starts at the roots), then each further step as one pass over the
  * block's rows (step_rows), every (row, tree) of a pass independent of the others so that
- * their cache misses overlap. The walks run a fixed number of steps: the chunk's deepest tree's.
+ * their cache misses overlap. The walks run a fixed number of steps: the chunk's deepest tree's
+ * (trees are sorted by steps first, so that a chunk holds trees of about one depth).
  */
 template <class arch_t, int depth_v, int width_v, bool categorical_v>
 void walk_block(const walk_view& v, const float* xs, std::size_t stride, const float* xt,
@@ -250,39 +282,44 @@ void walk_block(const walk_view& v, const float* xs, std::size_t stride, const f
   for (std::size_t r = 0; r < num_rows; ++r)
     has_nan[r] = eval::may_have_nan(eval::load(xs + r * stride), xs + r * stride);
   alignas(64) chunk_state st;
-  for (int j0 = 0; j0 < num_trees; j0 += K) {
-    const int n = num_trees - j0 < K ? num_trees - j0 : K;
-    int chunk_steps = 0;
-    // The root step runs across rows when the column copy holds every root's slots.
-    bool across_rows = root_eval::available && xt != nullptr;
-    for (int k = 0; k < n; ++k) {
-      const std::int32_t group = roots[j0 + k];
-      chunk_steps = steps[j0 + k] > chunk_steps ? steps[j0 + k] : chunk_steps;
-      across_rows = across_rows && (v.flags[group] & beyond_columns) == 0 &&
-                    (root_eval::categorical || v.category_lanes[group] == 0);
-    }
-    across_rows = across_rows && chunk_steps > 0;
-    for (int k = 0; k < n; ++k) {
-      const std::uint32_t root = static_cast<std::uint32_t>(roots[j0 + k]) << depth_v;
-      if (across_rows) {
-        root_eval::run(v, xt, num_rows, root, st.start[k], st.word[k]);
-        continue;
+  std::uint8_t order[sorted_trees];
+  for (int w0 = 0; w0 < num_trees; w0 += sorted_trees) {
+    const int window = num_trees - w0 < sorted_trees ? num_trees - w0 : sorted_trees;
+    order_by_steps(steps + w0, window, order);
+    for (int j0 = 0; j0 < window; j0 += K) {
+      const int n = window - j0 < K ? window - j0 : K;
+      int tree[K];
+      int chunk_steps = 0;
+      // The root step runs across rows when the column copy holds every root's slots.
+      bool across_rows = root_eval::available && xt != nullptr;
+      for (int k = 0; k < n; ++k) {
+        tree[k] = w0 + order[j0 + k];
+        const std::int32_t group = roots[tree[k]];
+        chunk_steps = steps[tree[k]] > chunk_steps ? steps[tree[k]] : chunk_steps;
+        across_rows = across_rows && (v.flags[group] & beyond_columns) == 0 &&
+                      (root_eval::categorical || v.category_lanes[group] == 0);
       }
-      for (std::size_t r = 0; r < num_rows; ++r) {
-        st.start[k][r] = static_cast<std::int32_t>(root);
-        st.word[k][r] = 0;
+      across_rows = across_rows && chunk_steps > 0;
+      for (int k = 0; k < n; ++k) {
+        const std::uint32_t root = static_cast<std::uint32_t>(roots[tree[k]]) << depth_v;
+        if (across_rows) {
+          root_eval::run(v, xt, num_rows, root, st.start[k], st.word[k]);
+          continue;
+        }
+        for (std::size_t r = 0; r < num_rows; ++r) {
+          st.start[k][r] = static_cast<std::int32_t>(root);
+          st.word[k][r] = 0;
+        }
       }
+      const int row_steps = across_rows ? chunk_steps - 1 : chunk_steps;
+      if (n == K)
+        step_passes<eval, depth_v, true, arch_t>(v, xs, stride, num_rows, has_nan, st, n, row_steps);
+      else
+        step_passes<eval, depth_v, false, arch_t>(v, xs, stride, num_rows, has_nan, st, n, row_steps);
+      for (int k = 0; k < n; ++k)
+        for (std::size_t r = 0; r < num_rows; ++r)
+          refs[static_cast<std::size_t>(tree[k]) * tile_rows + r] = st.word[k][r];
     }
-    const int row_steps = across_rows ? chunk_steps - 1 : chunk_steps;
-    for (int s = 0; s + 1 < row_steps; ++s)
-      step_rows<eval, depth_v, false, arch_t>(v, xs, stride, num_rows, has_nan, st.start, n,
-                                              st.word[0]);
-    if (row_steps > 0)
-      step_rows<eval, depth_v, true, arch_t>(v, xs, stride, num_rows, has_nan, st.start, n,
-                                             st.word[0]);
-    for (int k = 0; k < n; ++k)
-      for (std::size_t r = 0; r < num_rows; ++r)
-        refs[static_cast<std::size_t>(j0 + k) * tile_rows + r] = st.word[k][r];
   }
 }
 
