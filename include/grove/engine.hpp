@@ -327,6 +327,7 @@ class engine {
     const std::size_t K = num_output();
     const std::size_t width = leaf_ids ? trees.size() : K;
     const float nan = std::numeric_limits<float>::quiet_NaN();
+    const bool missing_is_nan = missing != missing;
     const std::size_t num_slots = static_cast<std::size_t>(g_.num_slots);
     // Margins of one-value-leaf models: the kernel hands back each (tree, row)'s weighted leaf
     // value and the rows of a block are summed in per-output accumulators (acc[output][row]),
@@ -352,10 +353,18 @@ class engine {
       for (std::size_t r = 0; r < nb; ++r) {
         const float* row = x.row(r0 + r);
         float* dst = xs + r * stride;
-        for (std::size_t s = 0; s < num_slots; ++s) {
-          const std::int32_t f = g_.slot_feature[s];
-          const float v = f < 0 ? 0.0f : row[f];
-          dst[s] = (v != v || v == missing) ? nan : v;
+        if (missing_is_nan) {
+          // NaN stays NaN (kernels treat every NaN alike): a plain copy, no test per value.
+          for (std::size_t s = 0; s < num_slots; ++s) {
+            const std::int32_t f = g_.slot_feature[s];
+            dst[s] = f < 0 ? 0.0f : row[f];
+          }
+        } else {
+          for (std::size_t s = 0; s < num_slots; ++s) {
+            const std::int32_t f = g_.slot_feature[s];
+            const float v = f < 0 ? 0.0f : row[f];
+            dst[s] = (v != v || v == missing) ? nan : v;
+          }
         }
         if (columns) {
           float* col = xt + r / max_block_rows * column_block + r % max_block_rows;
