@@ -130,7 +130,8 @@ struct grouped_forest {
   double sharing_rate = 1.0;  ///< weighted fraction of group evaluations served from registers
   int max_steps = 0;
 
-  std::uint8_t lut[128] = {};  ///< 7-bit mask of a D = 3 complete tree -> exit 0..7
+  /// Mask of a D = 3 complete tree (bits 0..6; bit 7, the spare lane, ignored) -> exit 0..7.
+  std::uint8_t lut[256] = {};
 
   std::size_t num_trees() const noexcept { return root.size(); }
 };
@@ -219,7 +220,7 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
   g.num_feature = f.num_feature;
   g.num_output = f.num_output;
   g.base_margin = f.base_margin;
-  for (unsigned m = 0; m < 128; ++m) g.lut[m] = detail::exit_of_mask3(m);
+  for (unsigned m = 0; m < 256; ++m) g.lut[m] = detail::exit_of_mask3(m);
   // Bits of leaf `node`'s weighted value in tree i (vector-leaf trees: 0, they use `ref`).
   auto leaf_value_bits = [&](std::size_t i, std::int32_t node) -> std::int32_t {
     if (g.leaf_size[i] != 1) return 0;

@@ -119,7 +119,7 @@ struct root_step {
 template <class arch_t, int depth_v>
 inline unsigned exit_index(unsigned mask, const std::uint8_t* lut) noexcept {
   if constexpr (depth_v == 3) {
-    return lut[mask & 127u];
+    return lut[mask & 255u];  // bit 7 (the spare lane) is ignored by the table
   } else {
     // First three levels through the table, the fourth from lane 7 + p.
     const unsigned p = lut[mask & 127u];
