@@ -141,12 +141,8 @@ class engine {
     for (std::uint16_t c : g_.category_lanes) any_categorical = any_categorical || c != 0;
     const int width = g_.resident_slots == 32 ? 0 : g_.resident_slots == 64 ? 1 : 2;
     walk_ = ks_.walk[depth == 4 ? 1 : 0][width][any_categorical ? 1 : 0];
-    view_ = kernels::walk_view{g_.slot.data(), g_.threshold.data(), g_.fixup.data(),
-                               g_.nan_value.data(), g_.next.data(), g_.ref.data(),
-                               g_.flags.data(), g_.live_lanes.data(), g_.lut, g_.category_lanes.data(),
-                               g_.category_lo.data(), g_.category_hi.data()};
-    value_view_ = view_;
-    value_view_.ref = g_.leaf_bits.data();
+    view_ = kernels::make_walk_view(g_.record.data(), depth, g_.lut, false);
+    value_view_ = kernels::make_walk_view(g_.record.data(), depth, g_.lut, true);
     for (std::int32_t ls : g_.leaf_size) scalar_leaves_ = scalar_leaves_ && ls == 1;
     // Trees per tile: a multiple of 8 (the kernel's walks in flight) whose groups (about 7 words
     // per lane) fit in tile_group_bytes, so they stay in L2 while a 256-row block passes.

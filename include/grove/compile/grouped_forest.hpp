@@ -78,9 +78,9 @@ inline constexpr std::int32_t fixup_nan_to_plus_inf = 0x11111155;
  * Group g of a depth-D grouped forest has W = 2^D lanes: lanes 0 .. W-2 are the split nodes of a
  * complete binary tree in breadth-first order (children of lane i are 2i+1 and 2i+2), lane W-1 is
  * spare. Bit i of the group's mask is "goes right at lane i". Exits 0 .. W-1 are the positions
- * below the last level, left to right. Exit (g, e) leads to group next[g*W+e] / W and carries
- * ref[g*W+e] = leaf node id + 1, or 0 when the exit is not a leaf. Group 0 is the sink: all its
- * exits lead back to it with ref 0, so a walk can run a fixed number of steps and OR the refs.
+ * below the last level, left to right. Each exit leads to a group and carries ref = leaf node
+ * id + 1, or 0 when the exit is not a leaf. Group 0 is the sink: all its exits lead back to it
+ * with ref 0, so a walk can run a fixed number of steps and OR the refs.
  */
 struct grouped_forest {
   int depth = 3;  ///< D
@@ -91,28 +91,24 @@ struct grouped_forest {
   std::vector<std::int32_t> slot_feature;  ///< slot -> input column; -1 is the constant 0
 
   std::size_t num_groups = 0;
-  aligned_vector<std::int32_t> slot;   ///< [group][lane] feature slot
-  aligned_vector<float> threshold;     ///< [group][lane] `x < t` goes left
-  aligned_vector<std::int32_t> fixup;  ///< [group][lane] vfixupimmps table (NaN -> -inf / +inf)
-  aligned_vector<float> nan_value;     ///< [group][lane] what NaN becomes: -inf (default left) or +inf
-  aligned_vector<std::int32_t> next;   ///< [group][exit] next group's first lane (group * W)
-  aligned_vector<std::int32_t> ref;    ///< [group][exit] leaf node id + 1, or 0
-  /// [group][exit] bit pattern of the exit's weighted leaf value (one-value leaves), or 0: walks
-  /// OR these exactly like `ref`, so the kernel hands back the float to add (see leaf_value_bits).
-  aligned_vector<std::int32_t> leaf_bits;
+  /// Every group's record (kernels::record_words(depth) words, see kernels::record_field): its
+  /// lanes' slots, thresholds, exits, NaN defaults and category sets, and its per-group words.
+  /// Exit e of the group at record offset b leads to the group whose record starts at
+  /// next = record[b + field_next * W + e], and carries ref (leaf node id + 1, or 0) and
+  /// leaf_bits (the bit pattern of the exit's weighted leaf value for one-value leaves, or 0:
+  /// walks OR these exactly like ref, so the kernel hands back the float to add).
+  aligned_vector<std::int32_t> record;
   /// per group: kernels::gathers_slots (a slot >= resident_slots) | kernels::beyond_columns
   std::vector<std::uint8_t> flags;
   /// per group: bit l set when lane l holds a split (the others are padding, whose outcome
   /// never matters)
   std::vector<std::uint16_t> live_lanes;
   /// Categorical lanes (see categorical_lane_limit): per group, bit l set when lane l is a
-  /// categorical split; per lane, the categories that go right as bits (codes 0..31 in
-  /// `category_lo`, 32..63 in `category_hi`). Such a lane's threshold is 0: kernels turn a
+  /// categorical split, whose categories that go right are bits of category_lo (codes 0..31)
+  /// and category_hi (32..63) in the record. Such a lane's threshold is 0: kernels turn a
   /// non-missing value into +1 (in the set) or -1 (not), leave NaN for the usual NaN mapping,
   /// then compare as for a numeric lane.
   std::vector<std::uint16_t> category_lanes;
-  aligned_vector<std::int32_t> category_lo;
-  aligned_vector<std::int32_t> category_hi;
 
   // Per tree.
   std::vector<std::int32_t> root;       ///< root group; 0 (the sink) for scalar-path trees
@@ -174,6 +170,44 @@ inline bool needs_scalar_path(const ir::tree& t) {
 /// for nothing (a depth-10 tree in D = 4 groups: 69 groups instead of 233).
 inline int root_group_levels(int tree_levels, int depth) noexcept {
   return tree_levels <= 0 ? depth : (tree_levels - 1) % depth + 1;
+}
+
+/// A grouped forest's lane fields while it is built, [group][lane].
+struct lane_arrays {
+  std::vector<std::int32_t> slot, next, ref, leaf_bits, fixup, category_lo, category_hi;
+  std::vector<float> threshold, nan_value;
+};
+
+/// Lays the lane fields and per-group words out as the kernels read them (g.record).
+inline void pack_records(const lane_arrays& L, grouped_forest& g) {
+  const std::size_t W = static_cast<std::size_t>(g.lanes);
+  const std::size_t R = kernels::record_words(g.depth);
+  // Exits hold record offsets as int32.
+  if (g.num_groups > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()) / R)
+    throw error(error_code::limit, "model",
+                std::to_string(g.num_groups) + " groups of " + std::to_string(g.lanes) +
+                    " lanes are more than the grouped engine addresses");
+  g.record.assign(g.num_groups * R, 0);
+  for (std::size_t gr = 0; gr < g.num_groups; ++gr) {
+    std::int32_t* r = g.record.data() + gr * R;
+    auto field = [&](kernels::record_field f) { return r + static_cast<std::size_t>(f) * W; };
+    for (std::size_t l = 0; l < W; ++l) {
+      const std::size_t i = gr * W + l;
+      field(kernels::field_slot)[l] = L.slot[i];
+      std::memcpy(field(kernels::field_threshold) + l, &L.threshold[i], sizeof(float));
+      field(kernels::field_next)[l] = static_cast<std::int32_t>(static_cast<std::size_t>(L.next[i]) * R);
+      field(kernels::field_leaf_bits)[l] = L.leaf_bits[i];
+      field(kernels::field_ref)[l] = L.ref[i];
+      field(kernels::field_fixup)[l] = L.fixup[i];
+      std::memcpy(field(kernels::field_nan_value) + l, &L.nan_value[i], sizeof(float));
+      field(kernels::field_category_lo)[l] = L.category_lo[i];
+      field(kernels::field_category_hi)[l] = L.category_hi[i];
+    }
+    std::int32_t* words = field(kernels::field_group);
+    words[kernels::group_flags] = g.flags[gr];
+    words[kernels::group_live_lanes] = g.live_lanes[gr];
+    words[kernels::group_category_lanes] = g.category_lanes[gr];
+  }
 }
 
 struct pending_group {
@@ -247,19 +281,22 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
     for (float v : t.leaf_value) g.value.push_back(ir::detail::rounded_product(v, w));
   }
 
-  // Pass 1: cut trees into groups (original feature ids in `slot` for now).
+  // Pass 1: cut trees into groups (original feature ids in lane_feature for now), each lane's
+  // fields in plain arrays ([group][lane]; next holds group numbers) until they are packed
+  // into the records.
+  detail::lane_arrays L;
   std::vector<std::int32_t> lane_feature;  // [group][lane] original feature or -1
   std::vector<double> group_reach;
   auto new_group = [&]() {
     const std::size_t id = g.num_groups++;
-    g.threshold.resize(g.num_groups * W, std::numeric_limits<float>::infinity());
-    g.nan_value.resize(g.num_groups * W, std::numeric_limits<float>::infinity());
-    g.fixup.resize(g.num_groups * W, fixup_nan_to_plus_inf);
-    g.next.resize(g.num_groups * W, 0);
-    g.ref.resize(g.num_groups * W, 0);
-    g.leaf_bits.resize(g.num_groups * W, 0);
-    g.category_lo.resize(g.num_groups * W, 0);
-    g.category_hi.resize(g.num_groups * W, 0);
+    L.threshold.resize(g.num_groups * W, std::numeric_limits<float>::infinity());
+    L.nan_value.resize(g.num_groups * W, std::numeric_limits<float>::infinity());
+    L.fixup.resize(g.num_groups * W, fixup_nan_to_plus_inf);
+    L.next.resize(g.num_groups * W, 0);
+    L.ref.resize(g.num_groups * W, 0);
+    L.leaf_bits.resize(g.num_groups * W, 0);
+    L.category_lo.resize(g.num_groups * W, 0);
+    L.category_hi.resize(g.num_groups * W, 0);
     g.category_lanes.push_back(0);
     g.live_lanes.push_back(0);
     lane_feature.resize(g.num_groups * W, -1);
@@ -320,35 +357,35 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
                 cover <= root_cover)
               reach = pg.reach * cover / root_cover;
             const std::int32_t child = new_group();
-            next = child * W;
+            next = child;
             queue.push_back({i, it.node, child, pg.level + 1, reach});
           }
           for (int k = 0; k < count; ++k) {
             const std::size_t e = base + static_cast<std::size_t>(first + k);
-            g.ref[e] = ref;
-            g.leaf_bits[e] = bits;
-            g.next[e] = next;
+            L.ref[e] = ref;
+            L.leaf_bits[e] = bits;
+            L.next[e] = next;
           }
           continue;
         }
         const std::size_t lane = base + static_cast<std::size_t>(it.pos);
         lane_feature[lane] = t.feature[it.node];
         g.live_lanes[static_cast<std::size_t>(pg.group)] |= static_cast<std::uint16_t>(1u << it.pos);
-        g.threshold[lane] = t.threshold[it.node];
+        L.threshold[lane] = t.threshold[it.node];
         if (t.is_categorical(it.node)) {
-          g.threshold[lane] = 0.0f;  // the kernel maps in-set to +1, not-in-set to -1
+          L.threshold[lane] = 0.0f;  // the kernel maps in-set to +1, not-in-set to -1
           g.category_lanes[static_cast<std::size_t>(pg.group)] |=
               static_cast<std::uint16_t>(1u << it.pos);
           for (std::uint32_t c = t.category_begin[it.node]; c < t.category_begin[it.node + 1]; ++c) {
             const std::int32_t code = t.categories[c];
-            std::int32_t& word = code < 32 ? g.category_lo[lane] : g.category_hi[lane];
+            std::int32_t& word = code < 32 ? L.category_lo[lane] : L.category_hi[lane];
             word = static_cast<std::int32_t>(static_cast<std::uint32_t>(word) | (1u << (code % 32)));
           }
         }
         const bool dl = t.default_left[it.node] != 0;
-        g.nan_value[lane] = dl ? -std::numeric_limits<float>::infinity()
+        L.nan_value[lane] = dl ? -std::numeric_limits<float>::infinity()
                                : std::numeric_limits<float>::infinity();
-        g.fixup[lane] = dl ? fixup_nan_to_minus_inf : fixup_nan_to_plus_inf;
+        L.fixup[lane] = dl ? fixup_nan_to_minus_inf : fixup_nan_to_plus_inf;
         stack.push_back({2 * it.pos + 1, t.left[it.node], it.level + 1});
         stack.push_back({2 * it.pos + 2, t.right[it.node], it.level + 1});
       }
@@ -383,7 +420,7 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
   g.resident_slots = resident_slots_for(g.num_slots);
   g.slot_stride = std::max(g.resident_slots, (g.num_slots + 15) / 16 * 16);
 
-  g.slot.assign(g.num_groups * W, 0);
+  L.slot.assign(g.num_groups * W, 0);
   g.flags.assign(g.num_groups, 0);
   double total = 0.0, resident = 0.0;
   for (std::size_t gr = 0; gr < g.num_groups; ++gr) {
@@ -391,7 +428,7 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
     for (int l = 0; l < N; ++l) {
       const std::int32_t feat = lane_feature[gr * W + static_cast<std::size_t>(l)];
       const std::int32_t s = feat >= 0 ? slot_of[static_cast<std::size_t>(feat)] : 0;
-      g.slot[gr * W + static_cast<std::size_t>(l)] = s;
+      L.slot[gr * W + static_cast<std::size_t>(l)] = s;
       max_slot = std::max(max_slot, s);
     }
     const bool all_resident = max_slot < g.resident_slots;
@@ -404,6 +441,7 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
     }
   }
   g.sharing_rate = total > 0.0 ? resident / total : 1.0;
+  detail::pack_records(L, g);
   return g;
 }
 

@@ -103,7 +103,7 @@ struct group_eval<xsimd::avx2, 3, width_v, categorical_v> {
   template <bool nan_v>
   static unsigned mask(const walk_view& v, std::size_t base, const state& row,
                        const float* x) noexcept {
-    const unsigned lanes = categorical_v ? v.category_lanes[base >> 3] : 0u;
+    const unsigned lanes = categorical_v ? v.category_lanes[base] : 0u;
     return eight(v, base, row, x, lanes);
   }
 };
@@ -116,9 +116,8 @@ struct group_eval<xsimd::avx2, 4, width_v, categorical_v> {
   template <bool nan_v>
   static unsigned mask(const walk_view& v, std::size_t base, const state& row,
                        const float* x) noexcept {
-    const std::size_t group = base >> 4;
     using half = group_eval<xsimd::avx2, 3, width_v, categorical_v>;
-    const unsigned lanes = categorical_v ? v.category_lanes[group] : 0u;
+    const unsigned lanes = categorical_v ? v.category_lanes[base] : 0u;
     return half::eight(v, base, row, x, lanes & 0xFFu) |
            (half::eight(v, base + 8, row, x, lanes >> 8) << 8);
   }
@@ -158,14 +157,14 @@ struct root_step<xsimd::avx2, depth_v> {
                   std::int32_t* next_out, std::int32_t* word_out) noexcept {
     constexpr int W = 1 << depth_v;
     const __m256i one = _mm256_set1_epi32(1);
-    const unsigned categorical = v.category_lanes[base >> depth_v];
+    const unsigned categorical = v.category_lanes[base];
     for (std::size_t r = 0; r < num_rows; r += 8) {
       __m256i code = _mm256_setzero_si256();
 #pragma GCC unroll 16
       for (int l = 0; l < W - 1; ++l) {
         const __m256 x = _mm256_load_ps(xt + static_cast<std::size_t>(v.slot[base + l]) * tile_rows + r);
-        const __m256 t = _mm256_set1_ps(v.threshold[base + l]);
-        const bool default_left = v.nan_value[base + l] < 0.0f;
+        const __m256 t = _mm256_set1_ps(lane_float(v.threshold + base + l));
+        const bool default_left = lane_float(v.nan_value + base + l) < 0.0f;
         __m256 right = default_left ? _mm256_cmp_ps(x, t, _CMP_GE_OQ)
                                     : _mm256_cmp_ps(x, t, _CMP_NLT_UQ);
         if (((categorical >> l) & 1u) != 0)

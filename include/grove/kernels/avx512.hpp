@@ -105,16 +105,15 @@ struct group_eval<xsimd::avx512bw, depth_v, width_v, categorical_v> {
   template <bool nan_v>
   static unsigned mask(const walk_view& v, std::size_t base, const state& s,
                        const float* x) noexcept {
-    const std::size_t group = base >> depth_v;
     const __m512i idx = load_lanes(v.slot + base);
     __m512 value = s.pick(idx);
     bool gathered = false;
     if constexpr (width_v == num_row_widths - 1) {  // narrower rows hold every slot
-      gathered = (v.flags[group] & gathers_slots) != 0;
+      gathered = (v.flags[base] & gathers_slots) != 0;
       if (gathered) value = _mm512_mask_i32gather_ps(value, lanes, idx, x, 4);
     }
     if constexpr (categorical_v) {
-      if (const unsigned categorical = v.category_lanes[group]; categorical != 0)
+      if (const unsigned categorical = v.category_lanes[base]; categorical != 0)
         value = category_sign16(value, load_lanes(v.category_lo + base),
                                 load_lanes(v.category_hi + base),
                                 static_cast<__mmask16>(categorical));
@@ -166,7 +165,7 @@ struct root_step<xsimd::avx512bw, depth_v> {
     for (; lanes != 0; lanes &= lanes - 1) {
       const int l = __builtin_ctz(lanes);
       const float* column = xt + static_cast<std::size_t>(v.slot[base + l]) * tile_rows;
-      const __m512 t = _mm512_set1_ps(v.threshold[base + l]);
+      const __m512 t = _mm512_set1_ps(lane_float(v.threshold + base + l));
       const __m512i bit = _mm512_set1_epi32(1 << l);
 #pragma GCC unroll 4
       for (int b = 0; b < blocks; ++b) {
@@ -184,9 +183,8 @@ struct root_step<xsimd::avx512bw, depth_v> {
                           codes& code) noexcept {
 #pragma GCC unroll 4
     for (int b = 0; b < blocks; ++b) code[b] = _mm512_setzero_si512();
-    const std::size_t group = base >> depth_v;
-    const unsigned live = v.live_lanes[group];
-    const unsigned categorical = v.category_lanes[group] & live;
+    const unsigned live = v.live_lanes[base];
+    const unsigned categorical = v.category_lanes[base] & live;
     // Lanes whose missing values go left (their NaN value is -inf).
     constexpr __mmask16 lanes = W == 16 ? 0xFFFF : 0xFF;
     const unsigned left = _mm512_mask_cmp_ps_mask(

@@ -20,21 +20,81 @@ namespace grove::kernels {
 /// Architecture tag of the portable kernel (xsimd has none for plain C++).
 struct scalar_arch {};
 
-/// What a kernel reads of a compile::grouped_forest (see grouped_forest.hpp for the layout).
+/// The fields of a group's record (compile::grouped_forest::record), W = 2^D words each, in
+/// this order. Fields read together share cache lines: a D = 3 group's slots and thresholds are
+/// one line, its next groups and leaf values another.
+enum record_field : int {
+  field_slot,         ///< feature slot per lane
+  field_threshold,    ///< float bits: `x < t` goes left
+  field_next,         ///< per exit: record offset of the next group
+  field_leaf_bits,    ///< per exit: bits of the weighted leaf value (one-value leaves), or 0
+  field_ref,          ///< per exit: leaf node id + 1, or 0
+  field_fixup,        ///< vfixupimmps table per lane (NaN -> -inf / +inf)
+  field_nan_value,    ///< float bits: what NaN becomes, -inf (default left) or +inf
+  field_category_lo,  ///< per categorical lane: categories 0..31 that go right
+  field_category_hi,  ///< per categorical lane: categories 32..63 that go right
+  field_group,        ///< per-group words (group_flags, ...), the rest zero
+  record_fields
+};
+
+/// Words of field_group.
+inline constexpr int group_flags = 0;           ///< gathers_slots | beyond_columns
+inline constexpr int group_live_lanes = 1;      ///< bit per lane holding a split
+inline constexpr int group_category_lanes = 2;  ///< bit per categorical lane
+
+/// Words of one group's record for groups of `depth` levels.
+constexpr std::size_t record_words(int depth) noexcept {
+  return static_cast<std::size_t>(record_fields) << depth;
+}
+
+/**
+ * What a kernel reads of a compile::grouped_forest: pointers to each field of the first record,
+ * so that `field[b + l]` is lane (or exit) l of the group whose record starts at b ("base").
+ * threshold and nan_value point at float bits: read them as vectors or through lane_float.
+ */
 struct walk_view {
   const std::int32_t* slot;
   const float* threshold;
   const std::int32_t* fixup;
   const float* nan_value;
   const std::int32_t* next;
-  const std::int32_t* ref;
-  const std::uint8_t* flags;            ///< per group: gathers_slots | beyond_columns
-  const std::uint16_t* live_lanes;      ///< per group: lanes holding a split (bit per lane)
+  const std::int32_t* ref;            ///< leaf ids + 1, or leaf value bits (see make_walk_view)
+  const std::int32_t* flags;          ///< per group, at the group's base
+  const std::int32_t* live_lanes;     ///< per group, at the group's base
+  const std::int32_t* category_lanes; ///< per group, at the group's base
+  const std::int32_t* category_lo;
+  const std::int32_t* category_hi;
   const std::uint8_t* lut;
-  const std::uint16_t* category_lanes;  ///< per group: categorical lanes (bit per lane)
-  const std::int32_t* category_lo;      ///< per lane: categories 0..31 that go right
-  const std::int32_t* category_hi;      ///< per lane: categories 32..63 that go right
 };
+
+/// The view of records for groups of `depth` levels; exits carry leaf value bits (`values`) or
+/// leaf ids + 1.
+inline walk_view make_walk_view(const std::int32_t* record, int depth, const std::uint8_t* lut,
+                                bool values) noexcept {
+  const std::size_t W = std::size_t{1} << depth;
+  auto field = [&](record_field f) { return record + static_cast<std::size_t>(f) * W; };
+  walk_view v{};
+  v.slot = field(field_slot);
+  v.threshold = reinterpret_cast<const float*>(field(field_threshold));
+  v.fixup = field(field_fixup);
+  v.nan_value = reinterpret_cast<const float*>(field(field_nan_value));
+  v.next = field(field_next);
+  v.ref = field(values ? field_leaf_bits : field_ref);
+  v.flags = field(field_group) + group_flags;
+  v.live_lanes = field(field_group) + group_live_lanes;
+  v.category_lanes = field(field_group) + group_category_lanes;
+  v.category_lo = field(field_category_lo);
+  v.category_hi = field(field_category_hi);
+  v.lut = lut;
+  return v;
+}
+
+/// One float of a record field (stored as int32 words).
+inline float lane_float(const float* p) noexcept {
+  float f;
+  __builtin_memcpy(&f, p, sizeof f);
+  return f;
+}
 
 /// What a categorical lane compares against its threshold 0: +1 when the (non-missing) value's
 /// category is in the lane's set, -1 when not (negative values, non-integers truncated toward
@@ -192,7 +252,7 @@ inline void walk_trees(const walk_view& v, const state_t& state, const float* x,
     const int n = num_trees - j0 < span ? num_trees - j0 : span;
     int max_steps = 0;
     for (int j = 0; j < n; ++j) {
-      w.group[j] = static_cast<std::uint32_t>(roots[j0 + j]) << depth_v;
+      w.group[j] = static_cast<std::uint32_t>(roots[j0 + j] * record_words(depth_v));
       w.word[j] = 0;
       max_steps = steps[j0 + j] > max_steps ? steps[j0 + j] : max_steps;
     }
@@ -294,14 +354,14 @@ void walk_block(const walk_view& v, const float* xs, std::size_t stride, const f
       bool across_rows = root_eval::available && xt != nullptr;
       for (int k = 0; k < n; ++k) {
         tree[k] = w0 + order[j0 + k];
-        const std::int32_t group = roots[tree[k]];
+        const std::size_t root = static_cast<std::size_t>(roots[tree[k]]) * record_words(depth_v);
         chunk_steps = steps[tree[k]] > chunk_steps ? steps[tree[k]] : chunk_steps;
-        across_rows = across_rows && (v.flags[group] & beyond_columns) == 0 &&
-                      (root_eval::categorical || v.category_lanes[group] == 0);
+        across_rows = across_rows && (v.flags[root] & beyond_columns) == 0 &&
+                      (root_eval::categorical || v.category_lanes[root] == 0);
       }
       across_rows = across_rows && chunk_steps > 0;
       for (int k = 0; k < n; ++k) {
-        const std::uint32_t root = static_cast<std::uint32_t>(roots[tree[k]]) << depth_v;
+        const std::uint32_t root = static_cast<std::uint32_t>(roots[tree[k]] * record_words(depth_v));
         if (across_rows) {
           root_eval::run(v, xt, num_rows, root, st.start[k], st.word[k]);
           continue;
@@ -352,13 +412,13 @@ struct group_eval<scalar_arch, depth_v, width_v, categorical_v> {
                        const float* x) noexcept {
     constexpr int W = 1 << depth_v;
     unsigned m = 0;
-    const unsigned categorical = categorical_v ? v.category_lanes[base >> depth_v] : 0u;
+    const unsigned categorical = categorical_v ? v.category_lanes[base] : 0u;
     for (int l = 0; l < W - 1; ++l) {
       float value = x[v.slot[base + l]];
       if (((categorical >> l) & 1u) != 0)
         value = category_sign(value, v.category_lo[base + l], v.category_hi[base + l]);
-      if (value != value) value = v.nan_value[base + l];
-      m |= static_cast<unsigned>(!(value < v.threshold[base + l])) << l;
+      if (value != value) value = lane_float(v.nan_value + base + l);
+      m |= static_cast<unsigned>(!(value < lane_float(v.threshold + base + l))) << l;
     }
     return m;
   }
