@@ -176,7 +176,7 @@ struct root_step<xsimd::avx512bw, depth_v> {
     }
   }
 
-  /// The codes of the group whose first lane is `base` for the tile's first `used` blocks.
+  /// The codes of the group whose record starts at `base`, for the tile's first `used` blocks.
   /// Lanes outer, blocks inner: a lane's slot, threshold and predicate are read once per tile,
   /// and the blocks' codes stay in registers. Padding lanes are skipped (their bit stays 0).
   static void group_codes(const walk_view& v, const float* xt, std::size_t used, std::size_t base,

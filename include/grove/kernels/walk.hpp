@@ -157,17 +157,16 @@ inline constexpr int walks_in_flight = 8;
 /// `template <bool nan_v> unsigned mask(const walk_view&, std::size_t base, const state&,
 /// const float* x)`, where bit i of the mask is "goes right at lane i" (NaN resolved to its
 /// default side; with nan_v = false the caller promises the values read hold no NaN) and `base`
-/// is the group's first lane (group * W).
+/// is where the group's record starts (see walk_view).
 /// With categorical_v, lanes flagged in category_lanes get category_sign's value first.
 template <class arch_t, int depth_v, int width_v, bool categorical_v>
 struct group_eval;
 
-/// Exit 0 .. 2^D - 1 of a complete depth-D group from its "goes right" mask.
 /// root_step<arch, D>: evaluates one tree's root group for many rows at once from the
 /// column-major copy (a root group is the same for every row). Architectures that have one define
-/// `available = true` and `run(v, xt, num_rows, base, next_out, word_out)` (base: the group's
-/// first lane), writing each row's next group (its first lane) and exit word; elsewhere
-/// every row starts its walks at the root groups.
+/// `available = true` and `run(v, xt, num_rows, base, next_out, word_out)` (base: where the
+/// group's record starts), writing each row's next group (its record's start) and exit word;
+/// elsewhere every row starts its walks at the root groups.
 template <class arch_t, int depth_v>
 struct root_step {
   static constexpr bool available = false;
@@ -176,6 +175,7 @@ struct root_step {
                   std::int32_t*) noexcept {}
 };
 
+/// Exit 0 .. 2^D - 1 of a complete depth-D group from its "goes right" mask.
 template <class arch_t, int depth_v>
 inline unsigned exit_index(unsigned mask, const std::uint8_t* lut) noexcept {
   if constexpr (depth_v == 3) {
@@ -187,7 +187,7 @@ inline unsigned exit_index(unsigned mask, const std::uint8_t* lut) noexcept {
   }
 }
 
-/// The exit (index into next / ref) a row takes out of the group whose first lane is g.
+/// The exit (index into next / ref) a row takes out of the group whose record starts at g.
 template <class eval, int depth_v, bool nan_v, class arch_t, class state_t>
 inline std::size_t group_exit(const walk_view& v, std::size_t g, const state_t& state,
                               const float* x) noexcept {
@@ -244,7 +244,7 @@ inline void walk_trees(const walk_view& v, const state_t& state, const float* x,
                        std::int32_t* out) noexcept {
   constexpr int span = 64;  // trees per pass
   struct walk {
-    std::uint32_t group[span];  // first lane of the group each walk is at
+    std::uint32_t group[span];  // record start of the group each walk is at
     std::int32_t word[span];    // exit words collected
   };
   walk w;
