@@ -98,11 +98,6 @@ struct grouped_forest {
   /// leaf_bits (the bit pattern of the exit's weighted leaf value for one-value leaves, or 0:
   /// walks OR these exactly like ref, so the kernel hands back the float to add).
   aligned_vector<std::int32_t> record;
-  /// per group: kernels::gathers_slots (a slot >= resident_slots) | kernels::beyond_columns
-  std::vector<std::uint8_t> flags;
-  /// per group: bit l set when lane l holds a split (the others are padding, whose outcome
-  /// never matters)
-  std::vector<std::uint16_t> live_lanes;
   /// Categorical lanes (see categorical_lane_limit): per group, bit l set when lane l is a
   /// categorical split, whose categories that go right are bits of category_lo (codes 0..31)
   /// and category_hi (32..63) in the record. Such a lane's threshold is 0: kernels turn a
@@ -172,10 +167,15 @@ inline int root_group_levels(int tree_levels, int depth) noexcept {
   return tree_levels <= 0 ? depth : (tree_levels - 1) % depth + 1;
 }
 
-/// A grouped forest's lane fields while it is built, [group][lane].
+/// A grouped forest's lane fields ([group][lane]) and the per-group words the kernels read
+/// besides category_lanes, while it is built.
 struct lane_arrays {
   std::vector<std::int32_t> slot, next, ref, leaf_bits, fixup, category_lo, category_hi;
   std::vector<float> threshold, nan_value;
+  /// kernels::gathers_slots (a slot >= resident_slots) | kernels::beyond_columns
+  std::vector<std::uint8_t> flags;
+  /// bit l set when lane l holds a split (the others are padding, whose outcome never matters)
+  std::vector<std::uint16_t> live_lanes;
 };
 
 /// Lays the lane fields and per-group words out as the kernels read them (g.record).
@@ -204,8 +204,8 @@ inline void pack_records(const lane_arrays& L, grouped_forest& g) {
       field(kernels::field_category_hi)[l] = L.category_hi[i];
     }
     std::int32_t* words = field(kernels::field_group);
-    words[kernels::group_flags] = g.flags[gr];
-    words[kernels::group_live_lanes] = g.live_lanes[gr];
+    words[kernels::group_flags] = L.flags[gr];
+    words[kernels::group_live_lanes] = L.live_lanes[gr];
     words[kernels::group_category_lanes] = g.category_lanes[gr];
   }
 }
@@ -298,7 +298,7 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
     L.category_lo.resize(g.num_groups * W, 0);
     L.category_hi.resize(g.num_groups * W, 0);
     g.category_lanes.push_back(0);
-    g.live_lanes.push_back(0);
+    L.live_lanes.push_back(0);
     lane_feature.resize(g.num_groups * W, -1);
     group_reach.push_back(0.0);
     return static_cast<std::int32_t>(id);
@@ -370,7 +370,7 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
         }
         const std::size_t lane = base + static_cast<std::size_t>(it.pos);
         lane_feature[lane] = t.feature[it.node];
-        g.live_lanes[static_cast<std::size_t>(pg.group)] |= static_cast<std::uint16_t>(1u << it.pos);
+        L.live_lanes[static_cast<std::size_t>(pg.group)] |= static_cast<std::uint16_t>(1u << it.pos);
         L.threshold[lane] = t.threshold[it.node];
         if (t.is_categorical(it.node)) {
           L.threshold[lane] = 0.0f;  // the kernel maps in-set to +1, not-in-set to -1
@@ -421,7 +421,7 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
   g.slot_stride = std::max(g.resident_slots, (g.num_slots + 15) / 16 * 16);
 
   L.slot.assign(g.num_groups * W, 0);
-  g.flags.assign(g.num_groups, 0);
+  L.flags.assign(g.num_groups, 0);
   double total = 0.0, resident = 0.0;
   for (std::size_t gr = 0; gr < g.num_groups; ++gr) {
     std::int32_t max_slot = 0;
@@ -432,7 +432,7 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
       max_slot = std::max(max_slot, s);
     }
     const bool all_resident = max_slot < g.resident_slots;
-    g.flags[gr] = static_cast<std::uint8_t>(
+    L.flags[gr] = static_cast<std::uint8_t>(
         (all_resident ? 0 : kernels::gathers_slots) |
         (max_slot < kernels::column_slots ? 0 : kernels::beyond_columns));
     if (gr > 0) {

@@ -349,25 +349,25 @@ void walk_block(const walk_view& v, const float* xs, std::size_t stride, const f
     for (int j0 = 0; j0 < window; j0 += K) {
       const int n = window - j0 < K ? window - j0 : K;
       int tree[K];
+      std::uint32_t root[K];  // where each tree's root record starts
       int chunk_steps = 0;
       // The root step runs across rows when the column copy holds every root's slots.
       bool across_rows = root_eval::available && xt != nullptr;
       for (int k = 0; k < n; ++k) {
         tree[k] = w0 + order[j0 + k];
-        const std::size_t root = static_cast<std::size_t>(roots[tree[k]]) * record_words(depth_v);
+        root[k] = static_cast<std::uint32_t>(roots[tree[k]] * record_words(depth_v));
         chunk_steps = steps[tree[k]] > chunk_steps ? steps[tree[k]] : chunk_steps;
-        across_rows = across_rows && (v.flags[root] & beyond_columns) == 0 &&
-                      (root_eval::categorical || v.category_lanes[root] == 0);
+        across_rows = across_rows && (v.flags[root[k]] & beyond_columns) == 0 &&
+                      (root_eval::categorical || v.category_lanes[root[k]] == 0);
       }
       across_rows = across_rows && chunk_steps > 0;
       for (int k = 0; k < n; ++k) {
-        const std::uint32_t root = static_cast<std::uint32_t>(roots[tree[k]] * record_words(depth_v));
         if (across_rows) {
-          root_eval::run(v, xt, num_rows, root, st.start[k], st.word[k]);
+          root_eval::run(v, xt, num_rows, root[k], st.start[k], st.word[k]);
           continue;
         }
         for (std::size_t r = 0; r < num_rows; ++r) {
-          st.start[k][r] = static_cast<std::int32_t>(root);
+          st.start[k][r] = static_cast<std::int32_t>(root[k]);
           st.word[k][r] = 0;
         }
       }
