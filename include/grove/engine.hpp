@@ -190,6 +190,8 @@ class engine {
   static constexpr std::size_t scratch_floats = 16384;  // slot buffer: 64 KiB on the stack
   static constexpr std::size_t max_block_rows = kernels::tile_rows;  // rows per kernel call
   static constexpr std::size_t max_super_rows = 4 * max_block_rows;  // rows per tree-tile pass
+  // Column copy on the stack: 64 KiB, all of max_super_rows for up to 64 slots.
+  static constexpr std::size_t stack_column_floats = 64 * max_super_rows;
   static constexpr std::size_t tile_group_bytes = 512 * 1024;        // a tile's groups: half an L2
   static constexpr std::size_t max_value_outputs = 16;  // accumulators: 16 x 64 floats
   static constexpr std::size_t tile_trees = 64;
@@ -268,14 +270,13 @@ class engine {
       throw error(error_code::shape, "rows",
                   "rows have " + std::to_string(x.num_cols) + " columns but the model needs " +
                       std::to_string(num_feature()));
-    const std::size_t stride = static_cast<std::size_t>(g_.slot_stride);
     // Scratch: a large block from the pool when the model's groups do not stay in L2 between
     // blocks (so each pass over them serves more rows), else (or when every pooled block is in
     // use) the stack.
     alignas(64) float stack_xs[scratch_floats];
     alignas(64) float stack_acc[max_value_outputs * max_super_rows];
-    alignas(64) float stack_xt[kernels::column_slots * max_super_rows];
-    workspace w{stack_xs, stack_xt, stack_acc, std::min(max_super_rows, scratch_floats / stride)};
+    alignas(64) float stack_xt[stack_column_floats];
+    workspace w{stack_xs, stack_xt, stack_acc, stack_rows()};
     const detail::workspace_pool::lease lease =
         x.num_rows >= 2 * max_super_rows ? pool_.try_acquire() : detail::workspace_pool::lease();
     if (lease.data() != nullptr) w = pooled_workspace(lease.data());
@@ -290,6 +291,16 @@ class engine {
     float* acc;
     std::size_t rows;  ///< rows per block, a multiple of max_block_rows or all that fit
   };
+
+  /// Rows per stack block: as many as the stack's slot buffer and column copy hold, at most
+  /// max_super_rows (a multiple of max_block_rows, or all that fit when a row is that wide).
+  std::size_t stack_rows() const noexcept {
+    const std::size_t column_block =
+        std::min<std::size_t>(static_cast<std::size_t>(g_.num_slots), kernels::column_slots) *
+        max_block_rows;
+    return std::min({max_super_rows, scratch_floats / static_cast<std::size_t>(g_.slot_stride),
+                     stack_column_floats / column_block * max_block_rows});
+  }
 
   /// Rows per pooled block: as many as keep the slot buffer to a quarter of an L2 (it streams
   /// past the groups once per tile of trees), at least two stack blocks, at most 2048.
