@@ -130,13 +130,14 @@ struct group_eval<xsimd::avx512bw, depth_v, width_v, categorical_v> {
 /// or NaN and default right), the lanes' masks OR-ed into a
 /// per-row code, the exit found by walking the code's bits in vector lanes, and the next group
 /// and exit word picked with one permute each.
-/// A group's W exit words (64-byte aligned) in the low lanes of a zmm, zero above.
+/// A group's W exit words (64-byte aligned) in a zmm: all 16 lanes for W = 16, both halves
+/// for W = 8 (so that vpermd finds exit e at lane e and at lane 8 + e).
 template <int W>
 inline __m512i load_exits(const std::int32_t* p) noexcept {
   if constexpr (W == 16)
     return _mm512_load_si512(p);
   else
-    return _mm512_maskz_loadu_epi32(0xFF, p);
+    return _mm512_broadcast_i32x8(_mm256_load_si256(reinterpret_cast<const __m256i*>(p)));
 }
 
 template <int depth_v>
@@ -145,7 +146,8 @@ struct root_step<xsimd::avx512bw, depth_v> {
   static constexpr bool categorical = true;
   static constexpr int W = 1 << depth_v;
   static constexpr int blocks = tile_rows / 16;  ///< 16-row blocks of a tile
-  using codes = __m512i[blocks];                 ///< per 16-row block, bit l: goes right at lane l
+  /// Per 16-row block, bit l + 1: goes right at lane l (the node numbering of exit_of).
+  using codes = __m512i[blocks];
 
   /// "Goes right" at a categorical lane for 16 rows: in the set (category_sign16's rule; false
   /// for NaN), or missing and default right.
@@ -166,7 +168,7 @@ struct root_step<xsimd::avx512bw, depth_v> {
       const int l = __builtin_ctz(lanes);
       const float* column = xt + static_cast<std::size_t>(v.slot[base + l]) * tile_rows;
       const __m512 t = _mm512_set1_ps(lane_float(v.threshold + base + l));
-      const __m512i bit = _mm512_set1_epi32(1 << l);
+      const __m512i bit = _mm512_set1_epi32(2 << l);
 #pragma GCC unroll 4
       for (int b = 0; b < blocks; ++b) {
         if (static_cast<std::size_t>(b) >= used) break;
@@ -194,7 +196,7 @@ struct root_step<xsimd::avx512bw, depth_v> {
     for (unsigned lanes = categorical; lanes != 0; lanes &= lanes - 1) {
       const int l = __builtin_ctz(lanes);
       const float* column = xt + static_cast<std::size_t>(v.slot[base + l]) * tile_rows;
-      const __m512i bit = _mm512_set1_epi32(1 << l);
+      const __m512i bit = _mm512_set1_epi32(2 << l);
       for (int b = 0; b < blocks; ++b) {
         if (static_cast<std::size_t>(b) >= used) break;
         const __mmask16 right = category_right(_mm512_load_ps(column + 16 * b), v.category_lo[base + l],
@@ -204,18 +206,23 @@ struct root_step<xsimd::avx512bw, depth_v> {
     }
   }
 
-  /// Exit 0 .. W - 1 of a complete-tree walk on the code: node = 2 * node + 1 + (goes right at
-  /// node). (The maskz forms with a full mask are the same instructions; the unmasked
-  /// intrinsics trip gcc 12's -Wmaybe-uninitialized on their internal _mm512_undefined_epi32.)
+  /// W + exit (exit 0 .. W - 1) of a complete-tree walk on the code, with the nodes numbered
+  /// from 1 (lane l is node l + 1, the children of node q are 2q and 2q + 1): q = 2q + (bit q of
+  /// the code), one shift and one ternary-logic OR per level (bit 0 of 2q is free). vpermd reads
+  /// the low 4 bits, so with the exits in both halves (load_exits) W + exit picks exit.
+  /// (The maskz form with a full mask is the same instruction; the unmasked intrinsic trips
+  /// gcc 12's -Wmaybe-uninitialized on its internal _mm512_undefined_epi32.)
   static __m512i exit_of(__m512i code) noexcept {
     const __m512i one = _mm512_set1_epi32(1);
-    __m512i node = _mm512_setzero_si512();
+    constexpr int or_low_bit = 0xF8;  // ternary logic: a | (b & c)
+    __m512i node = _mm512_ternarylogic_epi32(_mm512_set1_epi32(2), _mm512_srli_epi32(code, 1),
+                                             one, or_low_bit);
 #pragma GCC unroll 4
-    for (int level = 0; level < depth_v; ++level) {
-      const __m512i bit = _mm512_and_si512(_mm512_maskz_srlv_epi32(0xFFFF, code, node), one);
-      node = _mm512_add_epi32(_mm512_add_epi32(node, node), _mm512_add_epi32(one, bit));
-    }
-    return _mm512_sub_epi32(node, _mm512_set1_epi32(W - 1));
+    for (int level = 1; level < depth_v; ++level)
+      node = _mm512_ternarylogic_epi32(_mm512_add_epi32(node, node),
+                                       _mm512_maskz_srlv_epi32(0xFFFF, code, node), one,
+                                       or_low_bit);
+    return node;
   }
 
   static void run(const walk_view& v, const float* xt, std::size_t num_rows, std::size_t base,
