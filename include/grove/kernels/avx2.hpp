@@ -171,15 +171,18 @@ struct root_step<xsimd::avx2, depth_v> {
           right = category_right(x, v.category_lo[base + l], v.category_hi[base + l],
                                  default_left);
         code = _mm256_or_si256(code, _mm256_and_si256(_mm256_castps_si256(right),
-                                                      _mm256_set1_epi32(1 << l)));
+                                                      _mm256_set1_epi32(2 << l)));
       }
-      __m256i node = _mm256_setzero_si256();
+      // Nodes numbered from 1 as in the AVX-512 root step (lane l at code bit l + 1): node =
+      // 2 node | (bit `node` of the code), ending at W + exit. vpermd reads only the low 3
+      // bits, so for W = 8 the node serves as the index; for W = 16 pick() wants exit 0 .. 15.
+      __m256i node = _mm256_or_si256(_mm256_set1_epi32(2),
+                                     _mm256_and_si256(_mm256_srli_epi32(code, 1), one));
 #pragma GCC unroll 4
-      for (int level = 0; level < depth_v; ++level) {
-        const __m256i bit = _mm256_and_si256(_mm256_srlv_epi32(code, node), one);
-        node = _mm256_add_epi32(_mm256_add_epi32(node, node), _mm256_add_epi32(one, bit));
-      }
-      const __m256i exit = _mm256_sub_epi32(node, _mm256_set1_epi32(W - 1));
+      for (int level = 1; level < depth_v; ++level)
+        node = _mm256_or_si256(_mm256_add_epi32(node, node),
+                               _mm256_and_si256(_mm256_srlv_epi32(code, node), one));
+      const __m256i exit = depth_v == 4 ? _mm256_sub_epi32(node, _mm256_set1_epi32(W)) : node;
       _mm256_store_si256(reinterpret_cast<__m256i*>(next_out + r), pick(v.next + base, exit));
       _mm256_store_si256(reinterpret_cast<__m256i*>(word_out + r), pick(v.ref + base, exit));
     }
