@@ -137,10 +137,8 @@ class engine {
     const int depth = options.group_depth == 0 ? auto_depth(f, isa_) : options.group_depth;
     // A row's slots must fit the stack buffer; wider models take the reference walk.
     g_ = compile::build_grouped_forest(f, depth, scratch_floats - kernels::column_slots);
-    bool any_categorical = false;
-    for (std::uint16_t c : g_.category_lanes) any_categorical = any_categorical || c != 0;
     const int width = g_.resident_slots == 32 ? 0 : g_.resident_slots == 64 ? 1 : 2;
-    walk_ = ks_.walk[depth == 4 ? 1 : 0][width][any_categorical ? 1 : 0];
+    walk_ = ks_.walk[depth == 4 ? 1 : 0][width][g_.categorical_lanes ? 1 : 0];
     view_ = kernels::make_walk_view(g_.record.data(), depth, g_.lut, false);
     value_view_ = kernels::make_walk_view(g_.record.data(), depth, g_.lut, true);
     for (std::int32_t ls : g_.leaf_size) scalar_leaves_ = scalar_leaves_ && ls == 1;

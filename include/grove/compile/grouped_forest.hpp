@@ -98,12 +98,11 @@ struct grouped_forest {
   /// leaf_bits (the bit pattern of the exit's weighted leaf value for one-value leaves, or 0:
   /// walks OR these exactly like ref, so the kernel hands back the float to add).
   aligned_vector<std::int32_t> record;
-  /// Categorical lanes (see categorical_lane_limit): per group, bit l set when lane l is a
-  /// categorical split, whose categories that go right are bits of category_lo (codes 0..31)
-  /// and category_hi (32..63) in the record. Such a lane's threshold is 0: kernels turn a
-  /// non-missing value into +1 (in the set) or -1 (not), leave NaN for the usual NaN mapping,
-  /// then compare as for a numeric lane.
-  std::vector<std::uint16_t> category_lanes;
+  /// Some lane is a categorical split (see categorical_lane_limit): the engine then picks the
+  /// kernels that read the records' category words. Such a lane's threshold is 0: kernels turn
+  /// a non-missing value into +1 (its category goes right) or -1, leave NaN for the usual NaN
+  /// mapping, then compare as for a numeric lane.
+  bool categorical_lanes = false;
 
   // Per tree.
   std::vector<std::int32_t> root;       ///< root group; 0 (the sink) for scalar-path trees
@@ -167,8 +166,8 @@ inline int root_group_levels(int tree_levels, int depth) noexcept {
   return tree_levels <= 0 ? depth : (tree_levels - 1) % depth + 1;
 }
 
-/// A grouped forest's lane fields ([group][lane]) and the per-group words the kernels read
-/// besides category_lanes, while it is built.
+/// A grouped forest's lane fields ([group][lane]) and the per-group words the kernels read,
+/// while it is built.
 struct lane_arrays {
   std::vector<std::int32_t> slot, next, ref, leaf_bits, fixup, category_lo, category_hi;
   std::vector<float> threshold, nan_value;
@@ -176,6 +175,9 @@ struct lane_arrays {
   std::vector<std::uint8_t> flags;
   /// bit l set when lane l holds a split (the others are padding, whose outcome never matters)
   std::vector<std::uint16_t> live_lanes;
+  /// bit l set when lane l is a categorical split, whose categories that go right are the bits
+  /// of category_lo (codes 0..31) and category_hi (32..63)
+  std::vector<std::uint16_t> category_lanes;
 };
 
 /// Lays the lane fields and per-group words out as the kernels read them (g.record).
@@ -206,7 +208,7 @@ inline void pack_records(const lane_arrays& L, grouped_forest& g) {
     std::int32_t* words = field(kernels::field_group);
     words[kernels::group_flags] = L.flags[gr];
     words[kernels::group_live_lanes] = L.live_lanes[gr];
-    words[kernels::group_category_lanes] = g.category_lanes[gr];
+    words[kernels::group_category_lanes] = L.category_lanes[gr];
   }
 }
 
@@ -297,7 +299,7 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
     L.leaf_bits.resize(g.num_groups * W, 0);
     L.category_lo.resize(g.num_groups * W, 0);
     L.category_hi.resize(g.num_groups * W, 0);
-    g.category_lanes.push_back(0);
+    L.category_lanes.push_back(0);
     L.live_lanes.push_back(0);
     lane_feature.resize(g.num_groups * W, -1);
     group_reach.push_back(0.0);
@@ -374,8 +376,9 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
         L.threshold[lane] = t.threshold[it.node];
         if (t.is_categorical(it.node)) {
           L.threshold[lane] = 0.0f;  // the kernel maps in-set to +1, not-in-set to -1
-          g.category_lanes[static_cast<std::size_t>(pg.group)] |=
+          L.category_lanes[static_cast<std::size_t>(pg.group)] |=
               static_cast<std::uint16_t>(1u << it.pos);
+          g.categorical_lanes = true;
           for (std::uint32_t c = t.category_begin[it.node]; c < t.category_begin[it.node + 1]; ++c) {
             const std::int32_t code = t.categories[c];
             std::int32_t& word = code < 32 ? L.category_lo[lane] : L.category_hi[lane];

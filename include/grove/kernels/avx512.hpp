@@ -124,12 +124,6 @@ struct group_eval<xsimd::avx512bw, depth_v, width_v, categorical_v> {
   }
 };
 
-/// The root group of one tree for 16 rows per step: one compare per lane against the lane's
-/// column (NaN handled by the predicate itself: default left uses ordered `x >= t`, false for
-/// NaN; default right uses unordered `!(x < t)`, true for NaN; categorical lanes: in the set,
-/// or NaN and default right), the lanes' masks OR-ed into a
-/// per-row code, the exit found by walking the code's bits in vector lanes, and the next group
-/// and exit word picked with one permute each.
 /// A group's W exit words (64-byte aligned) in a zmm: all 16 lanes for W = 16, both halves
 /// for W = 8 (so that vpermd finds exit e at lane e and at lane 8 + e).
 template <int W>
@@ -140,6 +134,12 @@ inline __m512i load_exits(const std::int32_t* p) noexcept {
     return _mm512_broadcast_i32x8(_mm256_load_si256(reinterpret_cast<const __m256i*>(p)));
 }
 
+/// The root group of one tree for 16 rows per step: one compare per lane against the lane's
+/// column (NaN handled by the predicate itself: default left uses ordered `x >= t`, false for
+/// NaN; default right uses unordered `!(x < t)`, true for NaN; categorical lanes: in the set,
+/// or NaN and default right), the lanes' masks OR-ed into a
+/// per-row code, the exit found by walking the code's bits in vector lanes, and the next group
+/// and exit word picked with one permute each.
 template <int depth_v>
 struct root_step<xsimd::avx512bw, depth_v> {
   static constexpr bool available = true;
