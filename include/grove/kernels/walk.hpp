@@ -246,6 +246,11 @@ inline void walk_trees(const walk_view& v, const state_t& state, const float* x,
                        const std::int32_t* roots, const std::int32_t* steps, int num_trees,
                        std::int32_t* out) noexcept {
   constexpr int span = 64;  // trees per pass
+  // Records start on 64-byte lines: with D = 3 a lane field is half a line, so the slots share
+  // the thresholds' line, and the leaf values (the field after next) share next's.
+  constexpr int W = 1 << depth_v;
+  constexpr bool slot_line_holds_threshold = depth_v == 3;
+  const bool ref_line_holds_next = depth_v == 3 && v.ref == v.next + W;
   struct walk {
     std::uint32_t group[span];  // record start of the group each walk is at
     std::int32_t word[span];    // exit words collected
@@ -260,19 +265,20 @@ inline void walk_trees(const walk_view& v, const state_t& state, const float* x,
       max_steps = steps[j0 + j] > max_steps ? steps[j0 + j] : max_steps;
     }
     for (int s = 0; s < max_steps; ++s) {
-      // Ask for every group of this pass first: the lines then arrive in parallel.
+      // Ask for every line of this pass first: they then arrive in parallel. A walk's last step
+      // reads no next group.
       for (int j = 0; j < n; ++j) {
         const std::size_t g = w.group[j];
         __builtin_prefetch(v.slot + g);
-        __builtin_prefetch(v.threshold + g);
-        __builtin_prefetch(v.next + g);
+        if (!slot_line_holds_threshold) __builtin_prefetch(v.threshold + g);
         __builtin_prefetch(v.ref + g);
+        if (!ref_line_holds_next && s + 1 < steps[j0 + j]) __builtin_prefetch(v.next + g);
       }
       for (int j = 0; j < n; ++j) {
         if (s >= steps[j0 + j]) continue;
         const std::size_t e = group_exit<eval, depth_v, nan_v, arch_t>(v, w.group[j], state, x);
         w.word[j] |= v.ref[e];
-        w.group[j] = static_cast<std::uint32_t>(v.next[e]);
+        if (s + 1 < steps[j0 + j]) w.group[j] = static_cast<std::uint32_t>(v.next[e]);
       }
     }
     for (int j = 0; j < n; ++j) out[static_cast<std::size_t>(j0 + j) * tile_rows] = w.word[j];
