@@ -72,7 +72,8 @@ struct engine_variant {
   grove::engine_options options;
 };
 
-/// Every ISA compiled in and supported by this CPU, at group depths 3 and 4.
+/// Every ISA compiled in and supported by this CPU, at group depths 3 and 4 (group walks only),
+/// and the sliced kernel where the ISA has one (calls of fewer rows than it takes walk D = 3).
 std::vector<engine_variant> engine_variants() {
   std::vector<engine_variant> out;
   for (grove::isa_kind isa :
@@ -83,6 +84,14 @@ std::vector<engine_variant> engine_variants() {
       v.name = std::string("engine.") + grove::to_string(isa) + ".d" + std::to_string(depth);
       v.options.isa = isa;
       v.options.group_depth = depth;
+      v.options.sliced = false;
+      out.push_back(v);
+    }
+    if (isa == grove::isa_kind::avx512) {
+      engine_variant v;
+      v.name = std::string("engine.") + grove::to_string(isa) + ".sliced";
+      v.options.isa = isa;
+      v.options.group_depth = 3;
       out.push_back(v);
     }
   }
@@ -107,10 +116,12 @@ void engine_margin(const engine_t& e, const float* x, std::size_t n, std::size_t
 }
 
 std::string engine_info(const engine_t& e) {
-  char buf[160];
-  std::snprintf(buf, sizeof buf, "isa %s, D=%d, sharing rate %.3f, %zu groups, max steps %d",
+  char buf[200];
+  std::snprintf(buf, sizeof buf,
+                "isa %s, D=%d, sharing rate %.3f, %zu groups, max steps %d, sliced from %zu rows: %s",
                 grove::to_string(e.isa()), e.group_depth(), e.sharing_rate(),
-                e.grouped().num_groups, e.grouped().max_steps);
+                e.grouped().num_groups, e.grouped().max_steps, grove::engine::sliced_min_rows,
+                e.sliced() ? "yes" : "no");
   return buf;
 }
 

@@ -54,8 +54,11 @@ std::string describe_first_difference(const std::vector<float>& got,
   return "sizes differ";
 }
 
-/// Runs every ISA x depth on rows X against the reference, for the given missing values and
-/// tree ranges. Returns the number of engine configurations checked.
+/// Margin checks that went through the sliced kernel (calls of sliced_min_rows rows or more).
+int sliced_checks = 0;
+
+/// Runs every ISA x depth (and the sliced kernel) on rows X against the reference, for the given
+/// missing values and tree ranges. Returns the number of engine configurations checked.
 int check_forest(const forest& f, const std::vector<float>& X, std::size_t n_rows,
                  std::size_t n_cols, const std::vector<float>& missings,
                  const std::vector<tree_range>& ranges, const std::string& label) {
@@ -71,13 +74,19 @@ int check_forest(const forest& f, const std::vector<float>& X, std::size_t n_row
                                   want_leaf.data() + r * range.size());
       }
       for (isa_kind isa : machine_isas()) {
-        for (int depth : {3, 4}) {
-          const engine e(f, engine_options{isa, depth});
+        // Group walks at D = 3 and D = 4, then D = 3 with the sliced kernel allowed (on ISAs
+        // without one, or for models it cannot take, that is the D = 3 walk again).
+        for (int config = 0; config < 3; ++config) {
+          const int depth = config == 1 ? 4 : 3;
+          const bool sliced = config == 2;
+          const engine e(f, engine_options{isa, depth, sliced});
           INFO(label << " isa=" << grove::to_string(isa) << " depth=" << depth
-                     << " missing=" << missing << " trees=[" << range.begin << "," << range.end
-                     << ") rows=" << n_rows);
+                     << " sliced=" << e.sliced() << " missing=" << missing << " trees=["
+                     << range.begin << "," << range.end << ") rows=" << n_rows);
           REQUIRE(e.isa() == isa);
           REQUIRE(e.group_depth() == depth);
+          REQUIRE((sliced || !e.sliced()));
+          if (e.sliced() && n_rows >= engine::sliced_min_rows) ++sliced_checks;
           std::vector<float> got(n_rows * K, 12345.0f), got_leaf(n_rows * range.size(), 12345.0f);
           e.margins(x, missing, range, got.data());
           e.leaves(x, missing, range, got_leaf.data());
@@ -400,5 +409,88 @@ TEST_CASE("engine: many random seeds", "[engine][fuzz]") {
     s.cover = seed % 5 != 0;
     s.odd_covers = seed % 5 == 1;
     check_random(s, seed, {std::uniform_int_distribution<std::size_t>(1, 40)(rng)});
+  }
+}
+
+namespace {
+
+/// Rows whose values sit on the forest's thresholds, one float either side of them, or are
+/// missing, +-0 or +-inf: the values where a quantized comparison could go wrong.
+std::vector<float> rows_on_thresholds(const forest& f, std::mt19937& rng, std::size_t n) {
+  std::vector<std::vector<float>> near(static_cast<std::size_t>(f.num_feature));
+  for (const tree& t : f.trees)
+    for (std::size_t i = 0; i < t.num_nodes(); ++i)
+      if (!t.is_leaf(i) && !t.is_categorical(i)) {
+        const float v = t.threshold[i];
+        auto& list = near[static_cast<std::size_t>(t.feature[i])];
+        list.insert(list.end(), {v, std::nextafter(v, inf_f), std::nextafter(v, -inf_f)});
+      }
+  static const float special[] = {nan_f, inf_f, -inf_f, -0.0f, 0.0f, -999.0f};
+  std::vector<float> X(n * static_cast<std::size_t>(f.num_feature));
+  std::uniform_int_distribution<int> coin(0, 9);
+  for (std::size_t r = 0; r < n; ++r)
+    for (std::size_t c = 0; c < near.size(); ++c) {
+      float& v = X[r * near.size() + c];
+      if (near[c].empty() || coin(rng) == 0)
+        v = special[std::uniform_int_distribution<int>(0, 5)(rng)];
+      else
+        v = near[c][std::uniform_int_distribution<std::size_t>(0, near[c].size() - 1)(rng)];
+    }
+  return X;
+}
+
+bool machine_has_sliced() {
+  return grove::isa_compiled(isa_kind::avx512) && grove::cpu_supports(isa_kind::avx512);
+}
+
+/// Checks `f` on random rows and on rows at its thresholds, and whether the sliced kernel took
+/// the calls (on machines that have it).
+void check_sliced(const random_spec& s, std::uint32_t seed, bool expect_sliced) {
+  std::mt19937 rng(seed);
+  const forest f = random_forest(rng, s);
+  if (machine_has_sliced()) {
+    const engine e(f, engine_options{isa_kind::avx512, 3, true});
+    CHECK(e.sliced() == expect_sliced);
+  }
+  const int before = sliced_checks;
+  for (std::size_t n : {32, 63, 64, 65, 200}) {
+    const auto cols = static_cast<std::size_t>(s.num_feature);
+    check_forest(f, random_rows(rng, n, s.num_feature), n, cols, {nan_f, -999.0f, 0.0f},
+                 some_ranges(f.num_trees()), "random seed " + std::to_string(seed));
+    check_forest(f, rows_on_thresholds(f, rng, n), n, cols, {nan_f, -999.0f},
+                 some_ranges(f.num_trees()), "threshold rows, seed " + std::to_string(seed));
+  }
+  if (machine_has_sliced() && expect_sliced) CHECK(sliced_checks > before);
+}
+
+}  // namespace
+
+TEST_CASE("engine: sliced kernel bit-exact", "[engine]") {
+  SECTION("depths 0 to 6") {
+    for (int depth = 0; depth <= 6; ++depth)
+      check_sliced({12, 1, 25, depth, 0.1}, 40 + static_cast<std::uint32_t>(depth), true);
+  }
+  SECTION("DART weights, 16 outputs") {
+    random_spec s{20, 16, 48, 5, 0.1};
+    s.dart = true;
+    check_sliced(s, 50, true);
+  }
+  SECTION("255 thresholds on a feature, and 279") {
+    random_spec s{1, 1, 8, 5, 0.0};  // 8 complete trees of 31 splits: 248 thresholds
+    s.plain_thresholds = true;
+    check_sliced(s, 51, true);
+    random_spec more{1, 1, 9, 5, 0.0};  // 279: more than a byte tells apart
+    more.plain_thresholds = true;
+    check_sliced(more, 52, false);
+  }
+  SECTION("what the sliced kernel does not take") {
+    check_sliced({12, 1, 10, 7, 0.1}, 53, false);  // depth 7
+    check_sliced({12, 17, 34, 4, 0.1}, 54, false);  // 17 outputs
+    random_spec cats{8, 1, 20, 5, 0.1};
+    cats.categorical_prob = 0.3;
+    check_sliced(cats, 55, false);
+    random_spec wide{150, 1, 60, 6, 0.0};  // more than 128 features read
+    wide.plain_thresholds = true;
+    check_sliced(wide, 56, false);
   }
 }

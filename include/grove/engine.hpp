@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "grove/compile/grouped_forest.hpp"
+#include "grove/compile/sliced_forest.hpp"
 #include "grove/detail/thread_pool.hpp"
 #include "grove/detail/workspace_pool.hpp"
 #include "grove/error.hpp"
@@ -118,6 +119,9 @@ struct engine_options {
   isa_kind isa = isa_kind::automatic;
   /// Levels per group: 3 or 4; 0 chooses from the trees' depths.
   int group_depth = 0;
+  /// Let margins of blocks of rows take the sliced kernel when the model allows it (trees of at
+  /// most 6 levels, numeric splits, at most 255 thresholds per feature) and the ISA has one.
+  bool sliced = true;
 };
 
 /**
@@ -142,6 +146,12 @@ class engine {
     view_ = kernels::make_walk_view(g_.record.data(), depth, g_.lut, false);
     value_view_ = kernels::make_walk_view(g_.record.data(), depth, g_.lut, true);
     for (std::int32_t ls : g_.leaf_size) scalar_leaves_ = scalar_leaves_ && ls == 1;
+    if (options.sliced && ks_.sliced != nullptr && num_output() <= max_value_outputs) {
+      s_ = compile::build_sliced_forest(f);
+      sliced_view_ = {s_.depth, s_.num_columns, s_.column_levels.data(), s_.probe.data(),
+                      s_.nodes_per_tree, s_.node_column.data(), s_.node_bin.data(),
+                      s_.leaves_per_tree, s_.leaf.data(), s_.output.data(), num_output() == 1};
+    }
     // Trees per tile: a multiple of 8 (the kernel's walks in flight) whose groups fit in
     // tile_group_bytes, so they stay in L2 while a 256-row block passes. A group counts as 7
     // words per lane: a walk reads 4 or 5 of its record's 10 fields, and the figure was tuned
@@ -167,6 +177,10 @@ class engine {
 
   isa_kind isa() const noexcept { return isa_; }
   int group_depth() const noexcept { return g_.depth; }
+  /// True when margins of sliced_min_rows rows or more take the sliced kernel.
+  bool sliced() const noexcept { return s_.usable(); }
+  /// Calls with fewer rows walk the groups: a sliced block costs the same for 1 row as for 64.
+  static constexpr std::size_t sliced_min_rows = 32;
   /// Weighted fraction of group evaluations whose features are all register resident.
   double sharing_rate() const noexcept { return g_.sharing_rate; }
   std::size_t num_trees() const noexcept { return g_.num_trees(); }
@@ -268,6 +282,15 @@ class engine {
       throw error(error_code::shape, "rows",
                   "rows have " + std::to_string(x.num_cols) + " columns but the model needs " +
                       std::to_string(num_feature()));
+    // Two separate frames: a call's stack holds one path's buffers, not both.
+    if (!leaf_ids && s_.usable() && x.num_rows >= sliced_min_rows)
+      run_sliced(x, missing, trees, out);
+    else
+      run_grouped(x, missing, trees, out, leaf_ids);
+  }
+
+  [[gnu::noinline]] void run_grouped(const rows& x, float missing, ir::tree_range trees,
+                                     float* out, bool leaf_ids) const {
     // Scratch: a large block from the pool when the model's groups do not stay in L2 between
     // blocks (so each pass over them serves more rows), else (or when every pooled block is in
     // use) the stack.
@@ -401,6 +424,34 @@ class engine {
     }
   }
 
+  /// Margins through the sliced kernel, 64 rows per block: the rows' features column by column
+  /// (missing -> NaN), the accumulators set to the base margins, then every tree in order.
+  [[gnu::noinline]] void run_sliced(const rows& x, float missing, ir::tree_range trees,
+                                    float* out) const {
+    constexpr std::size_t R = kernels::sliced_rows;
+    alignas(64) float xt[kernels::sliced_max_columns * R];
+    alignas(64) float acc[max_value_outputs * R];
+    const std::size_t K = num_output();
+    const std::size_t C = static_cast<std::size_t>(s_.num_columns);
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    for (std::size_t r0 = 0; r0 < x.num_rows; r0 += R) {
+      const std::size_t ns = std::min(R, x.num_rows - r0);
+      for (std::size_t r = 0; r < ns; ++r) {
+        const float* row = x.row(r0 + r);
+        for (std::size_t c = 0; c < C; ++c) {
+          const float v = row[s_.column_feature[c]];
+          xt[c * R + r] = v == missing ? nan : v;
+        }
+      }
+      // Rows past the last one are computed and dropped; give them defined values.
+      for (std::size_t c = 0; c < C && ns < R; ++c) std::fill(xt + c * R + ns, xt + c * R + R, 0.0f);
+      for (std::size_t k = 0; k < K; ++k) std::fill(acc + k * R, acc + k * R + R, g_.base_margin[k]);
+      ks_.sliced(sliced_view_, xt, trees.begin, trees.end, acc);
+      for (std::size_t r = 0; r < ns; ++r)
+        for (std::size_t k = 0; k < K; ++k) out[(r0 + r) * K + k] = acc[k * R + r];
+    }
+  }
+
   /// Adds the kernel's tile (trees [t0, t0 + nt), rows [r0, r0 + ns) of x) to the accumulators
   /// (by_value: acc[output * acc_stride + r]) or to `out`, trees outer and rows inner: each
   /// row still adds in tree order, and the rows' addition chains are independent of each other.
@@ -479,6 +530,8 @@ class engine {
   }
 
   compile::grouped_forest g_;
+  compile::sliced_forest s_;            // usable() when the model can be sliced
+  kernels::sliced_view sliced_view_{};
   kernels::kernel_set ks_{};
   kernels::walk_fn walk_ = nullptr;
   kernels::walk_view view_{};        // exits carry leaf ids

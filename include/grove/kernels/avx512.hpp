@@ -7,6 +7,7 @@
 
 #include <immintrin.h>
 
+#include "grove/kernels/sliced_avx512.hpp"
 #include "grove/kernels/walk.hpp"
 
 #if !defined(__AVX512F__) || !defined(__AVX512VL__) || !defined(__AVX512BW__) || \

@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "grove/kernels/sliced.hpp"
+
 namespace xsimd {
 struct avx2;
 struct avx512bw;
@@ -147,9 +149,10 @@ using walk_fn = void (*)(const walk_view& v, const float* xs, std::size_t stride
                          const std::int32_t* steps, int num_trees, std::int32_t* refs);
 
 /// One architecture's kernels: [depth 3, depth 4] x [row width: 32, 64, 128 resident slots]
-/// x [no categorical lanes, some].
+/// x [no categorical lanes, some], and its sliced kernel.
 struct kernel_set {
   walk_fn walk[2][num_row_widths][2];
+  sliced_fn sliced;  ///< nullptr where the architecture has no sliced kernel
 };
 
 /// Trees walked together per pass over a block's rows (a chunk).
@@ -407,6 +410,7 @@ kernel_set make_kernel_set() noexcept {
   fill_kernel_set<arch_t, 4, 0>(ks);
   fill_kernel_set<arch_t, 4, 1>(ks);
   fill_kernel_set<arch_t, 4, 2>(ks);
+  ks.sliced = sliced_kernel<arch_t>::block;
   return ks;
 }
 

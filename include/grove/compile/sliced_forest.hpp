@@ -1,0 +1,168 @@
+#pragma once
+/// @file
+/// A second compiled form for forests of shallow numeric trees: every feature a split reads is
+/// quantized to a byte, and every tree is padded to a complete tree of `depth` levels, so that a
+/// kernel can evaluate one node for 64 rows with one byte compare (kernels/sliced_avx512.hpp).
+///
+/// The quantization is exact. A feature's distinct split thresholds, sorted, are T_0 < ... <
+/// T_{k-1}; a value x gets bin(x) = #{i : T_i <= x}. Then x < T_j exactly when bin(x) <= j, so a
+/// split on T_j sends x right exactly when bin(x) >= j + 1. A missing value gets bin 0 in one byte
+/// column of the feature and 255 in a second; a split reads the column of its default side
+/// (left: 0 fails every test, right: 255 passes every test). So k <= 255 per feature.
+///
+/// A padded tree numbers its nodes like a heap, from 1 (children of h: 2h, 2h + 1). A row's path
+/// is the "goes right" bits from the root down, the root's at the top of `depth` bits; below a
+/// leaf that ends above the last level, padding nodes (column 0, bin 0: always right) extend the
+/// path, and every path through that leaf's subtree carries the leaf's value.
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "grove/compile/grouped_forest.hpp"
+#include "grove/ir/forest.hpp"
+#include "grove/ir/reference.hpp"
+#include "grove/kernels/sliced.hpp"
+
+namespace grove::compile {
+
+inline constexpr int sliced_max_depth = 6;          ///< 64 leaves: two 32-float lookup pairs
+inline constexpr int sliced_search_levels = 8;      ///< binary search levels: 255 thresholds
+inline constexpr int sliced_max_thresholds = 255;   ///< per feature
+inline constexpr std::size_t sliced_probe_floats = std::size_t{1} << sliced_search_levels;
+
+struct sliced_forest {
+  int depth = 0;  ///< levels of every padded tree; 0 when the forest cannot be sliced
+  std::int32_t num_columns = 0;
+  std::vector<std::int32_t> column_feature;  ///< the feature column c quantizes
+  std::vector<std::int32_t> column_levels;   ///< binary search levels of column c (0..8)
+  /// Column c's probes at [c * 256, (c + 1) * 256): search level l's 2^l probes at [2^l, 2^(l+1)),
+  /// the sorted thresholds padded with +inf (a value >= a padding probe is >= every threshold).
+  aligned_vector<float> probe;
+  std::size_t nodes_per_tree = 0;  ///< 2^depth (entry 0 unused)
+  /// [tree][node]: byte offset of the column node h compares, (2 c + default right) * 64.
+  std::vector<std::uint16_t> node_column;
+  std::vector<std::uint8_t> node_bin;  ///< [tree][node]: goes right when the byte is >= this
+  std::size_t leaves_per_tree = 0;     ///< max(16, 2^depth)
+  aligned_vector<float> leaf;          ///< [tree][path]: the weighted leaf value the path reaches
+  std::vector<std::int32_t> output;    ///< output each tree adds to
+
+  bool usable() const noexcept { return depth > 0; }
+};
+
+namespace detail {
+
+/// Levels of binary search for k thresholds: the smallest L with 2^L - 1 >= k.
+inline int search_levels(std::size_t k) noexcept {
+  int levels = 0;
+  while (((std::size_t{1} << levels) - 1) < k) ++levels;
+  return levels;
+}
+
+/// Sorted distinct thresholds (-0 and +0 are one threshold: they compare equal).
+inline std::vector<float> distinct_sorted(std::vector<float> values) {
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end(),
+                           [](float a, float b) { return !(a < b) && !(b < a); }),
+               values.end());
+  return values;
+}
+
+}  // namespace detail
+
+/// The sliced form of `f`, or one with depth 0 when a tree is deeper than `max_depth`, has a
+/// categorical split or vector leaves, or a feature has more than 255 thresholds (or a NaN one),
+/// or the splits read more than sliced_max_columns features.
+inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sliced_max_depth) {
+  sliced_forest s;
+  const std::size_t T = f.num_trees();
+  int depth = 1;
+  std::vector<std::vector<float>> thresholds(static_cast<std::size_t>(f.num_feature));
+  for (const ir::tree& t : f.trees) {
+    if (t.leaf_size != 1) return s;
+    const int d = ir::tree_depth(t);
+    if (d > max_depth) return s;
+    depth = std::max(depth, d);
+    for (std::size_t n = 0; n < t.num_nodes(); ++n) {
+      if (t.is_leaf(n)) continue;
+      if (t.is_categorical(n) || std::isnan(t.threshold[n])) return s;
+      thresholds[static_cast<std::size_t>(t.feature[n])].push_back(t.threshold[n]);
+    }
+  }
+  if (T == 0) return s;
+
+  // Columns: the features some split reads, in feature order.
+  std::vector<std::int32_t> column_of(static_cast<std::size_t>(f.num_feature), -1);
+  for (std::size_t feature = 0; feature < thresholds.size(); ++feature) {
+    if (thresholds[feature].empty()) continue;
+    thresholds[feature] = detail::distinct_sorted(std::move(thresholds[feature]));
+    if (thresholds[feature].size() > static_cast<std::size_t>(sliced_max_thresholds)) return s;
+    column_of[feature] = s.num_columns++;
+    s.column_feature.push_back(static_cast<std::int32_t>(feature));
+  }
+  if (s.num_columns > kernels::sliced_max_columns) return sliced_forest{};
+
+  const float inf = std::numeric_limits<float>::infinity();
+  s.probe.assign(static_cast<std::size_t>(s.num_columns) * sliced_probe_floats, inf);
+  for (std::int32_t c = 0; c < s.num_columns; ++c) {
+    const std::vector<float>& sorted = thresholds[static_cast<std::size_t>(s.column_feature[c])];
+    const int levels = detail::search_levels(sorted.size());
+    s.column_levels.push_back(levels);
+    float* probe = s.probe.data() + static_cast<std::size_t>(c) * sliced_probe_floats;
+    // Level l, entry b (b: the l bits found so far) probes sorted index (2b + 1) 2^(L-l-1) - 1.
+    for (int l = 0; l < levels; ++l)
+      for (std::size_t b = 0; b < (std::size_t{1} << l); ++b) {
+        const std::size_t i = ((2 * b + 1) << (levels - l - 1)) - 1;
+        probe[(std::size_t{1} << l) + b] = i < sorted.size() ? sorted[i] : inf;
+      }
+  }
+
+  s.depth = depth;
+  s.nodes_per_tree = std::size_t{1} << depth;
+  s.leaves_per_tree = std::max<std::size_t>(16, s.nodes_per_tree);
+  s.node_column.assign(T * s.nodes_per_tree, 0);
+  s.node_bin.assign(T * s.nodes_per_tree, 0);
+  s.leaf.assign(T * s.leaves_per_tree, 0.0f);
+  s.output.assign(f.tree_output.begin(), f.tree_output.end());
+  struct pending {
+    std::int32_t node;
+    std::size_t heap;
+    int level;
+  };
+  std::vector<pending> stack;
+  for (std::size_t i = 0; i < T; ++i) {
+    const ir::tree& t = f.trees[i];
+    std::uint16_t* column = s.node_column.data() + i * s.nodes_per_tree;
+    std::uint8_t* bin = s.node_bin.data() + i * s.nodes_per_tree;
+    float* leaf = s.leaf.data() + i * s.leaves_per_tree;
+    stack.assign(1, {0, 1, 0});
+    while (!stack.empty()) {
+      const pending p = stack.back();
+      stack.pop_back();
+      const auto n = static_cast<std::size_t>(p.node);
+      if (t.is_leaf(n)) {
+        // Every path through this node's subtree; padding below it keeps column 0, bin 0.
+        const float value = ir::detail::rounded_product(t.leaf_value[n], f.tree_weight[i]);
+        const int below = depth - p.level;
+        const std::size_t first = (p.heap - (std::size_t{1} << p.level)) << below;
+        std::fill(leaf + first, leaf + first + (std::size_t{1} << below), value);
+        continue;
+      }
+      const std::vector<float>& sorted = thresholds[static_cast<std::size_t>(t.feature[n])];
+      const auto j = static_cast<std::size_t>(
+          std::lower_bound(sorted.begin(), sorted.end(), t.threshold[n]) - sorted.begin());
+      const auto c = static_cast<std::size_t>(column_of[static_cast<std::size_t>(t.feature[n])]);
+      column[p.heap] = static_cast<std::uint16_t>((2 * c + (t.default_left[n] ? 0 : 1)) *
+                                                  kernels::sliced_rows);
+      bin[p.heap] = static_cast<std::uint8_t>(j + 1);
+      stack.push_back({t.left[n], 2 * p.heap, p.level + 1});
+      stack.push_back({t.right[n], 2 * p.heap + 1, p.level + 1});
+    }
+  }
+  return s;
+}
+
+}  // namespace grove::compile
