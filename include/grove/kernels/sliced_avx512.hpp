@@ -11,8 +11,8 @@
 ///
 /// Measured on the binary model (depth 6, 200 trees), ns per row x tree: masks of the rows
 /// reaching each node (a masked compare, an and-not and an OR per node) 1.01; the multiplexers
-/// 0.85 (one mask-register op fewer per node). Leaf-value vectors per node instead of a byte
-/// broadcast: 1.26 (the vectors do not stay in L2).
+/// 0.85 (one mask-register op fewer per node). A 64-byte vector of each node's bin stored
+/// instead of the byte broadcast: 1.26 (the vectors do not stay in L2).
 
 #include <immintrin.h>
 
