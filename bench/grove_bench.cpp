@@ -87,7 +87,7 @@ std::vector<engine_variant> engine_variants() {
       v.options.sliced = false;
       out.push_back(v);
     }
-    if (isa == grove::isa_kind::avx512) {
+    if (isa != grove::isa_kind::scalar) {
       engine_variant v;
       v.name = std::string("engine.") + grove::to_string(isa) + ".sliced";
       v.options.isa = isa;

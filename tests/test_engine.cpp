@@ -439,8 +439,12 @@ std::vector<float> rows_on_thresholds(const forest& f, std::mt19937& rng, std::s
   return X;
 }
 
-bool machine_has_sliced() {
-  return grove::isa_compiled(isa_kind::avx512) && grove::cpu_supports(isa_kind::avx512);
+/// The ISAs of this machine that have a sliced kernel.
+std::vector<isa_kind> sliced_isas() {
+  std::vector<isa_kind> out;
+  for (isa_kind k : machine_isas())
+    if (k != isa_kind::scalar) out.push_back(k);
+  return out;
 }
 
 /// Checks `f` on random rows and on rows at its thresholds, and whether the sliced kernel took
@@ -448,8 +452,8 @@ bool machine_has_sliced() {
 void check_sliced(const random_spec& s, std::uint32_t seed, bool expect_sliced) {
   std::mt19937 rng(seed);
   const forest f = random_forest(rng, s);
-  if (machine_has_sliced()) {
-    const engine e(f, engine_options{isa_kind::avx512, 3, true});
+  for (isa_kind isa : sliced_isas()) {
+    const engine e(f, engine_options{isa, 3, true});
     CHECK(e.sliced() == expect_sliced);
   }
   const int before = sliced_checks;
@@ -460,7 +464,7 @@ void check_sliced(const random_spec& s, std::uint32_t seed, bool expect_sliced) 
     check_forest(f, rows_on_thresholds(f, rng, n), n, cols, {nan_f, -999.0f},
                  some_ranges(f.num_trees()), "threshold rows, seed " + std::to_string(seed));
   }
-  if (machine_has_sliced() && expect_sliced) CHECK(sliced_checks > before);
+  if (!sliced_isas().empty() && expect_sliced) CHECK(sliced_checks > before);
 }
 
 }  // namespace

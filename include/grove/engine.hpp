@@ -444,8 +444,10 @@ class engine {
         }
       }
       // Rows past the last one are computed and dropped; give them defined values.
-      for (std::size_t c = 0; c < C && ns < R; ++c) std::fill(xt + c * R + ns, xt + c * R + R, 0.0f);
-      for (std::size_t k = 0; k < K; ++k) std::fill(acc + k * R, acc + k * R + R, g_.base_margin[k]);
+      for (std::size_t c = 0; c < C && ns < R; ++c)
+        std::fill(xt + c * R + ns, xt + c * R + R, 0.0f);
+      for (std::size_t k = 0; k < K; ++k)
+        std::fill(acc + k * R, acc + k * R + R, g_.base_margin[k]);
       ks_.sliced(sliced_view_, xt, trees.begin, trees.end, acc);
       for (std::size_t r = 0; r < ns; ++r)
         for (std::size_t k = 0; k < K; ++k) out[(r0 + r) * K + k] = acc[k * R + r];

@@ -295,6 +295,28 @@ inline void predict(const std::uint8_t* data, std::size_t size) {
               which + ": leaf ids differ from the reference");
     }
   }
+  // The sliced kernels (AVX2, AVX-512; shallow numeric models) take calls of
+  // engine::sliced_min_rows rows or more: the rows again, repeated to that many.
+  for (const grove::isa_kind isa : {grove::isa_kind::avx2, grove::isa_kind::avx512}) {
+    if (!grove::isa_compiled(isa) || !grove::cpu_supports(isa)) continue;
+    grove::engine_options eo;
+    eo.isa = isa;
+    const grove::engine e(f, eo);
+    const std::size_t n_many = grove::engine::sliced_min_rows + 3;
+    std::vector<float> many(n_many * stride + 1);
+    for (std::size_t i = 0; i < n_many; ++i)
+      std::copy(x.begin() + static_cast<std::ptrdiff_t>((i % n_rows) * stride),
+                x.begin() + static_cast<std::ptrdiff_t>((i % n_rows + 1) * stride),
+                many.begin() + static_cast<std::ptrdiff_t>(i * stride));
+    std::vector<float> got(n_many * num_output + 1, -1.0f);
+    e.margins(grove::rows(many.data(), n_many, cols, stride), o.missing, trees, got.data());
+    for (std::size_t i = 0; i < n_many; ++i)
+      require(detail::same_bits(got.data() + i * num_output,
+                                ref_margin.data() + (i % n_rows) * num_output, num_output),
+              std::string(grove::to_string(isa)) + (e.sliced() ? " sliced" : "") + ": margins of " +
+                  std::to_string(n_many) + " rows differ from the reference (row " +
+                  std::to_string(i) + ")");
+  }
   // ===========================================================================================
 
   // SHAP contributions, when the model has what they need: computed without a crash, and, when

@@ -29,9 +29,9 @@
 
 namespace grove::compile {
 
-inline constexpr int sliced_max_depth = 6;          ///< 64 leaves: two 32-float lookup pairs
-inline constexpr int sliced_search_levels = 8;      ///< binary search levels: 255 thresholds
-inline constexpr int sliced_max_thresholds = 255;   ///< per feature
+inline constexpr int sliced_max_depth = 6;         ///< 64 leaves: two 32-float lookup pairs
+inline constexpr int sliced_search_levels = 8;     ///< binary search levels: 255 thresholds
+inline constexpr int sliced_max_thresholds = 255;  ///< per feature
 inline constexpr std::size_t sliced_probe_floats = std::size_t{1} << sliced_search_levels;
 
 struct sliced_forest {
@@ -155,8 +155,8 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
       const auto j = static_cast<std::size_t>(
           std::lower_bound(sorted.begin(), sorted.end(), t.threshold[n]) - sorted.begin());
       const auto c = static_cast<std::size_t>(column_of[static_cast<std::size_t>(t.feature[n])]);
-      column[p.heap] = static_cast<std::uint16_t>((2 * c + (t.default_left[n] ? 0 : 1)) *
-                                                  kernels::sliced_rows);
+      column[p.heap] =
+          static_cast<std::uint16_t>((2 * c + (t.default_left[n] ? 0 : 1)) * kernels::sliced_rows);
       bin[p.heap] = static_cast<std::uint8_t>(j + 1);
       stack.push_back({t.left[n], 2 * p.heap, p.level + 1});
       stack.push_back({t.right[n], 2 * p.heap + 1, p.level + 1});

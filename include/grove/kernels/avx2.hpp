@@ -6,6 +6,7 @@
 
 #include <immintrin.h>
 
+#include "grove/kernels/sliced_avx2.hpp"
 #include "grove/kernels/walk.hpp"
 
 #if !defined(__AVX2__)

@@ -18,7 +18,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 
 #include "grove/kernels/sliced.hpp"
 
@@ -35,176 +34,140 @@ struct avx512bw;
 
 namespace grove::kernels {
 
-namespace sliced_detail {
-
-/// One binary search level for 16 rows: b = 2b + (x >= probe); NaN compares false.
-inline __m512i search_step(__m512 x, __m512 probe, __m512i b) noexcept {
-  const __m512i twice = _mm512_add_epi32(b, b);
-  return _mm512_mask_sub_epi32(twice, _mm512_cmp_ps_mask(x, probe, _CMP_GE_OQ), twice,
-                               _mm512_set1_epi32(-1));
-}
-
-/// Probe of level l (6 or 7: 64 or 128 entries) for each lane's b, from four or eight
-/// 16-float vectors at p: two-source permutes pick within 32 entries, blends on b's bits 5, 6.
-inline __m512 probe64(const float* p, __m512i b) noexcept {
-  const __m512 lo = _mm512_permutex2var_ps(_mm512_load_ps(p), b, _mm512_load_ps(p + 16));
-  const __m512 hi = _mm512_permutex2var_ps(_mm512_load_ps(p + 32), b, _mm512_load_ps(p + 48));
-  return _mm512_mask_blend_ps(_mm512_test_epi32_mask(b, _mm512_set1_epi32(32)), lo, hi);
-}
-
-/// Quantizes column c of the block (64 floats at x) into its two byte columns at q: missing ->
-/// 0 in the first (default left), 255 in the second (default right).
-inline void quantize_column(const float* probe, int levels, const float* x, std::uint8_t* q) noexcept {
-  __m512 v[4];
-  __m512i b[4];
-  for (int k = 0; k < 4; ++k) {
-    v[k] = _mm512_load_ps(x + 16 * k);
-    b[k] = _mm512_setzero_si512();
+/// The AVX-512 halves of the kernel, for sliced_detail::run_block.
+struct avx512bw_sliced_ops {
+  /// One binary search level for 16 rows: b = 2b + (x >= probe); NaN compares false.
+  static __m512i search_step(__m512 x, __m512 probe, __m512i b) noexcept {
+    const __m512i twice = _mm512_add_epi32(b, b);
+    return _mm512_mask_sub_epi32(twice, _mm512_cmp_ps_mask(x, probe, _CMP_GE_OQ), twice,
+                                 _mm512_set1_epi32(-1));
   }
-  // Level l's probes start at probe + 2^l; the search runs `levels` levels (1..8).
-  const __m512 level0 = _mm512_set1_ps(probe[1]);
-  for (int k = 0; k < 4; ++k) b[k] = search_step(v[k], level0, b[k]);
-  for (int l = 1; l < levels && l < 5; ++l) {
-    const __m512 table = _mm512_loadu_ps(probe + (1 << l));
-    for (int k = 0; k < 4; ++k) b[k] = search_step(v[k], _mm512_permutexvar_ps(b[k], table), b[k]);
+
+  /// Probe of level l (6 or 7: 64 or 128 entries) for each lane's b, from four or eight
+  /// 16-float vectors at p: two-source permutes pick within 32 entries, blends on b's bits 5, 6.
+  static __m512 probe64(const float* p, __m512i b) noexcept {
+    const __m512 lo = _mm512_permutex2var_ps(_mm512_load_ps(p), b, _mm512_load_ps(p + 16));
+    const __m512 hi = _mm512_permutex2var_ps(_mm512_load_ps(p + 32), b, _mm512_load_ps(p + 48));
+    return _mm512_mask_blend_ps(_mm512_test_epi32_mask(b, _mm512_set1_epi32(32)), lo, hi);
   }
-  if (levels > 5) {
-    const __m512 t0 = _mm512_load_ps(probe + 32), t1 = _mm512_load_ps(probe + 48);
-    for (int k = 0; k < 4; ++k)
-      b[k] = search_step(v[k], _mm512_permutex2var_ps(t0, b[k], t1), b[k]);
-  }
-  if (levels > 6)
-    for (int k = 0; k < 4; ++k) b[k] = search_step(v[k], probe64(probe + 64, b[k]), b[k]);
-  if (levels > 7)
+
+  /// Quantizes column c of the block (64 floats at x) into its two byte columns at q: missing ->
+  /// 0 in the first (default left), 255 in the second (default right).
+  static void quantize_column(const float* probe, int levels, const float* x,
+                              std::uint8_t* q) noexcept {
+    __m512 v[4];
+    __m512i b[4];
     for (int k = 0; k < 4; ++k) {
-      const __m512 lo = probe64(probe + 128, b[k]);
-      const __m512 hi = probe64(probe + 192, b[k]);
-      const __m512 p = _mm512_mask_blend_ps(_mm512_test_epi32_mask(b[k], _mm512_set1_epi32(64)), lo, hi);
-      b[k] = search_step(v[k], p, b[k]);
+      v[k] = _mm512_load_ps(x + 16 * k);
+      b[k] = _mm512_setzero_si512();
     }
-  for (int k = 0; k < 4; ++k) {
-    const __m128i bins = _mm512_cvtepi32_epi8(b[k]);
-    const __mmask16 missing = _mm512_cmp_ps_mask(v[k], v[k], _CMP_UNORD_Q);
-    _mm_store_si128(reinterpret_cast<__m128i*>(q + 16 * k), bins);
-    _mm_store_si128(reinterpret_cast<__m128i*>(q + sliced_rows + 16 * k),
-                    _mm_mask_mov_epi8(bins, missing, _mm_set1_epi8(-1)));
-  }
-}
-
-/// "Goes right" bits of node `heap` for the 64 rows (no reach: every row compares).
-inline std::uint64_t goes_right(const std::uint8_t* q, const std::uint16_t* column,
-                                const std::uint8_t* bin, std::size_t heap) noexcept {
-  // Keeps gcc from hoisting every node's loads to the top of the tree, where their vectors
-  // spill.
-  __asm__ volatile("" ::: "memory");
-  const __m512i x = _mm512_load_si512(q + column[heap]);
-  return _cvtmask64_u64(
-      _mm512_cmpge_epu8_mask(x, _mm512_set1_epi8(static_cast<char>(bin[heap]))));
-}
-
-/// For each row, the "goes right" bit of the node its path reaches at level `level`, among the
-/// nodes whose path starts with the j bits that lead to node `heap` (followed by zeros): a
-/// multiplexer over the level's compares, driven by the path bits already known
-/// (bits[j] picks between the subtrees of prefix bit j = 0 and 1).
-template <int level, int j, std::size_t heap>
-inline std::uint64_t select_level(const std::uint8_t* q, const std::uint16_t* column,
-                                  const std::uint8_t* bin, const std::uint64_t* bits) noexcept {
-  if constexpr (j == level) {
-    return goes_right(q, column, bin, heap);
-  } else {
-    const std::uint64_t zero = select_level<level, j + 1, heap>(q, column, bin, bits);
-    const std::uint64_t one =
-        select_level<level, j + 1, heap + (std::size_t{1} << (level - j - 1))>(q, column, bin, bits);
-    return zero ^ (bits[j] & (zero ^ one));
-  }
-}
-
-/// The path bits of the 64 rows, level by level.
-template <int depth_v, int level = 0>
-inline void path_bits(const std::uint8_t* q, const std::uint16_t* column, const std::uint8_t* bin,
-                      std::uint64_t (&bits)[depth_v]) noexcept {
-  if constexpr (level < depth_v) {
-    bits[level] = select_level<level, 0, (std::size_t{1} << level)>(q, column, bin, bits);
-    path_bits<depth_v, level + 1>(q, column, bin, bits);
-  }
-}
-
-/// The leaves of rows [16 k, 16 k + 16) given their paths (bytes of `path`).
-template <int depth_v>
-inline __m512 leaves16(const float* leaf, __m512i path, std::uint64_t root_bits, int k) noexcept {
-  __m128i part;
-  switch (k) {
-    case 0: part = _mm512_extracti32x4_epi32(path, 0); break;
-    case 1: part = _mm512_extracti32x4_epi32(path, 1); break;
-    case 2: part = _mm512_extracti32x4_epi32(path, 2); break;
-    default: part = _mm512_extracti32x4_epi32(path, 3); break;
-  }
-  const __m512i i = _mm512_cvtepu8_epi32(part);
-  if constexpr (depth_v <= 4) {
-    return _mm512_permutexvar_ps(i, _mm512_load_ps(leaf));
-  } else if constexpr (depth_v == 5) {
-    return _mm512_permutex2var_ps(_mm512_load_ps(leaf), i, _mm512_load_ps(leaf + 16));
-  } else {
-    const __m512 lo = _mm512_permutex2var_ps(_mm512_load_ps(leaf), i, _mm512_load_ps(leaf + 16));
-    const __m512 hi =
-        _mm512_permutex2var_ps(_mm512_load_ps(leaf + 32), i, _mm512_load_ps(leaf + 48));
-    // Path bit 5 is the root's: its mask is the rows' bit, 16 per chunk.
-    return _mm512_mask_blend_ps(static_cast<__mmask16>(root_bits >> (16 * k)), lo, hi);
-  }
-}
-
-template <int depth_v>
-void add_trees(const sliced_view& v, const std::uint8_t* q, std::size_t t0, std::size_t t1,
-               float* acc) noexcept {
-  __m512 sum[4] = {};
-  if (v.single_output)
-    for (int k = 0; k < 4; ++k) sum[k] = _mm512_load_ps(acc + 16 * k);
-  for (std::size_t t = t0; t < t1; ++t) {
-    std::uint64_t bits[depth_v] = {};
-    path_bits<depth_v>(q, v.node_column + t * v.nodes_per_tree, v.node_bin + t * v.nodes_per_tree,
-                       bits);
-    __m512i path = _mm512_setzero_si512();
-    for (int l = 0; l < depth_v; ++l)
-      path = _mm512_mask_add_epi8(path, bits[l], path,
-                                  _mm512_set1_epi8(static_cast<char>(1 << (depth_v - 1 - l))));
-    const float* leaf = v.leaf + t * v.leaves_per_tree;
-    if (v.single_output) {
+    // Level l's probes start at probe + 2^l; the search runs `levels` levels (1..8).
+    const __m512 level0 = _mm512_set1_ps(probe[1]);
+    for (int k = 0; k < 4; ++k) b[k] = search_step(v[k], level0, b[k]);
+    for (int l = 1; l < levels && l < 5; ++l) {
+      const __m512 table = _mm512_loadu_ps(probe + (1 << l));
       for (int k = 0; k < 4; ++k)
-        sum[k] = _mm512_add_ps(sum[k], leaves16<depth_v>(leaf, path, bits[0], k));
+        b[k] = search_step(v[k], _mm512_permutexvar_ps(b[k], table), b[k]);
+    }
+    if (levels > 5) {
+      const __m512 t0 = _mm512_load_ps(probe + 32), t1 = _mm512_load_ps(probe + 48);
+      for (int k = 0; k < 4; ++k)
+        b[k] = search_step(v[k], _mm512_permutex2var_ps(t0, b[k], t1), b[k]);
+    }
+    if (levels > 6)
+      for (int k = 0; k < 4; ++k) b[k] = search_step(v[k], probe64(probe + 64, b[k]), b[k]);
+    if (levels > 7)
+      for (int k = 0; k < 4; ++k) {
+        const __m512 lo = probe64(probe + 128, b[k]);
+        const __m512 hi = probe64(probe + 192, b[k]);
+        const __m512 p =
+            _mm512_mask_blend_ps(_mm512_test_epi32_mask(b[k], _mm512_set1_epi32(64)), lo, hi);
+        b[k] = search_step(v[k], p, b[k]);
+      }
+    for (int k = 0; k < 4; ++k) {
+      const __m128i bins = _mm512_cvtepi32_epi8(b[k]);
+      const __mmask16 missing = _mm512_cmp_ps_mask(v[k], v[k], _CMP_UNORD_Q);
+      _mm_store_si128(reinterpret_cast<__m128i*>(q + 16 * k), bins);
+      _mm_store_si128(reinterpret_cast<__m128i*>(q + sliced_rows + 16 * k),
+                      _mm_mask_mov_epi8(bins, missing, _mm_set1_epi8(-1)));
+    }
+  }
+
+  /// "Goes right" bits of node `heap` for the 64 rows (no reach: every row compares).
+  static std::uint64_t goes_right(const std::uint8_t* q, const std::uint16_t* column,
+                                  const std::uint8_t* bin, std::size_t heap) noexcept {
+    // Keeps gcc from hoisting every node's loads to the top of the tree, where their vectors
+    // spill.
+    __asm__ volatile("" ::: "memory");
+    const __m512i x = _mm512_load_si512(q + column[heap]);
+    return _cvtmask64_u64(
+        _mm512_cmpge_epu8_mask(x, _mm512_set1_epi8(static_cast<char>(bin[heap]))));
+  }
+
+  /// The leaves of rows [16 k, 16 k + 16) given their paths (bytes of `path`).
+  template <int depth_v>
+  static __m512 leaves16(const float* leaf, __m512i path, std::uint64_t root_bits, int k) noexcept {
+    __m128i part;
+    switch (k) {
+      case 0:
+        part = _mm512_extracti32x4_epi32(path, 0);
+        break;
+      case 1:
+        part = _mm512_extracti32x4_epi32(path, 1);
+        break;
+      case 2:
+        part = _mm512_extracti32x4_epi32(path, 2);
+        break;
+      default:
+        part = _mm512_extracti32x4_epi32(path, 3);
+        break;
+    }
+    const __m512i i = _mm512_cvtepu8_epi32(part);
+    if constexpr (depth_v <= 4) {
+      return _mm512_permutexvar_ps(i, _mm512_load_ps(leaf));
+    } else if constexpr (depth_v == 5) {
+      return _mm512_permutex2var_ps(_mm512_load_ps(leaf), i, _mm512_load_ps(leaf + 16));
     } else {
-      float* a = acc + static_cast<std::size_t>(v.output[t]) * sliced_rows;
-      for (int k = 0; k < 4; ++k)
-        _mm512_store_ps(a + 16 * k, _mm512_add_ps(_mm512_load_ps(a + 16 * k),
-                                                  leaves16<depth_v>(leaf, path, bits[0], k)));
+      const __m512 lo = _mm512_permutex2var_ps(_mm512_load_ps(leaf), i, _mm512_load_ps(leaf + 16));
+      const __m512 hi =
+          _mm512_permutex2var_ps(_mm512_load_ps(leaf + 32), i, _mm512_load_ps(leaf + 48));
+      // Path bit 5 is the root's: its mask is the rows' bit, 16 per chunk.
+      return _mm512_mask_blend_ps(static_cast<__mmask16>(root_bits >> (16 * k)), lo, hi);
     }
   }
-  if (v.single_output)
-    for (int k = 0; k < 4; ++k) _mm512_store_ps(acc + 16 * k, sum[k]);
-}
 
-}  // namespace sliced_detail
+  template <int depth_v>
+  static void add_trees(const sliced_view& v, const std::uint8_t* q, std::size_t t0, std::size_t t1,
+                        float* acc) noexcept {
+    __m512 sum[4] = {};
+    if (v.single_output)
+      for (int k = 0; k < 4; ++k) sum[k] = _mm512_load_ps(acc + 16 * k);
+    for (std::size_t t = t0; t < t1; ++t) {
+      std::uint64_t bits[depth_v];
+      sliced_detail::tree_path_bits<avx512bw_sliced_ops>(v, t, q, bits);
+      __m512i path = _mm512_setzero_si512();
+      for (int l = 0; l < depth_v; ++l)
+        path = _mm512_mask_add_epi8(path, bits[l], path,
+                                    _mm512_set1_epi8(static_cast<char>(1 << (depth_v - 1 - l))));
+      const float* leaf = v.leaf + t * v.leaves_per_tree;
+      if (v.single_output) {
+        for (int k = 0; k < 4; ++k)
+          sum[k] = _mm512_add_ps(sum[k], leaves16<depth_v>(leaf, path, bits[0], k));
+      } else {
+        float* a = acc + static_cast<std::size_t>(v.output[t]) * sliced_rows;
+        for (int k = 0; k < 4; ++k)
+          _mm512_store_ps(a + 16 * k, _mm512_add_ps(_mm512_load_ps(a + 16 * k),
+                                                    leaves16<depth_v>(leaf, path, bits[0], k)));
+      }
+    }
+    if (v.single_output)
+      for (int k = 0; k < 4; ++k) _mm512_store_ps(acc + 16 * k, sum[k]);
+  }
+};
 
 template <>
 struct sliced_kernel<xsimd::avx512bw> {
-  static void run(const sliced_view& v, const float* xt, std::size_t t0, std::size_t t1,
-                  float* acc) noexcept {
-    alignas(64) std::uint8_t q[2 * sliced_max_columns * sliced_rows];
-    // A forest of single leaves reads no feature; its padding nodes still read column 0.
-    if (v.num_columns == 0) std::memset(q, 0, 2 * sliced_rows);
-    for (std::int32_t c = 0; c < v.num_columns; ++c)
-      sliced_detail::quantize_column(v.probe + static_cast<std::size_t>(c) * 256,
-                                     v.column_levels[c], xt + static_cast<std::size_t>(c) * sliced_rows,
-                                     q + 2 * static_cast<std::size_t>(c) * sliced_rows);
-    switch (v.depth) {
-      case 1: sliced_detail::add_trees<1>(v, q, t0, t1, acc); break;
-      case 2: sliced_detail::add_trees<2>(v, q, t0, t1, acc); break;
-      case 3: sliced_detail::add_trees<3>(v, q, t0, t1, acc); break;
-      case 4: sliced_detail::add_trees<4>(v, q, t0, t1, acc); break;
-      case 5: sliced_detail::add_trees<5>(v, q, t0, t1, acc); break;
-      default: sliced_detail::add_trees<6>(v, q, t0, t1, acc); break;
-    }
-  }
-  static constexpr sliced_fn block = &run;
+  static constexpr sliced_fn block = &sliced_detail::run_block<avx512bw_sliced_ops>;
 };
 
 }  // namespace grove::kernels
