@@ -86,10 +86,16 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
     const int d = ir::tree_depth(t);
     if (d > max_depth) return s;
     depth = std::max(depth, d);
-    for (std::size_t n = 0; n < t.num_nodes(); ++n) {
+    // Reachable splits only: unreachable nodes may hold any feature (deleted nodes do).
+    std::vector<std::int32_t> stack{0};
+    while (!stack.empty()) {
+      const auto n = static_cast<std::size_t>(stack.back());
+      stack.pop_back();
       if (t.is_leaf(n)) continue;
       if (t.is_categorical(n) || std::isnan(t.threshold[n])) return s;
       thresholds[static_cast<std::size_t>(t.feature[n])].push_back(t.threshold[n]);
+      stack.push_back(t.left[n]);
+      stack.push_back(t.right[n]);
     }
   }
   if (T == 0) return s;
