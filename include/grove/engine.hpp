@@ -150,7 +150,7 @@ class engine {
       s_ = compile::build_sliced_forest(f);
       sliced_view_ = {s_.depth, s_.num_columns, s_.column_levels.data(), s_.probe.data(),
                       s_.nodes_per_tree, s_.node_column.data(), s_.node_bin.data(),
-                      s_.leaves_per_tree, s_.leaf.data(), s_.output.data(), num_output() == 1};
+                      s_.leaves_per_tree, s_.leaf.data(), g_.output.data(), num_output() == 1};
     }
     // Trees per tile: a multiple of 8 (the kernel's walks in flight) whose groups fit in
     // tile_group_bytes, so they stay in L2 while a 256-row block passes. A group counts as 7

@@ -29,17 +29,16 @@
 
 namespace grove::compile {
 
-inline constexpr int sliced_max_depth = 6;         ///< 64 leaves: two 32-float lookup pairs
-inline constexpr int sliced_search_levels = 8;     ///< binary search levels: 255 thresholds
-inline constexpr int sliced_max_thresholds = 255;  ///< per feature
-inline constexpr std::size_t sliced_probe_floats = std::size_t{1} << sliced_search_levels;
+inline constexpr int sliced_max_depth = 6;  ///< 64 leaves: two 32-float lookup pairs
+/// Per feature: as many as kernels::sliced_search_levels tell apart, below the missing byte 255.
+inline constexpr int sliced_max_thresholds = (1 << kernels::sliced_search_levels) - 1;
 
 struct sliced_forest {
   int depth = 0;  ///< levels of every padded tree; 0 when the forest cannot be sliced
   std::int32_t num_columns = 0;
   std::vector<std::int32_t> column_feature;  ///< the feature column c quantizes
   std::vector<std::int32_t> column_levels;   ///< binary search levels of column c (0..8)
-  /// Column c's probes at [c * 256, (c + 1) * 256): search level l's 2^l probes at [2^l, 2^(l+1)),
+  /// Column c's kernels::sliced_probe_floats probes: search level l's 2^l at [2^l, 2^(l+1)),
   /// the sorted thresholds padded with +inf (a value >= a padding probe is >= every threshold).
   aligned_vector<float> probe;
   std::size_t nodes_per_tree = 0;  ///< 2^depth (entry 0 unused)
@@ -48,7 +47,6 @@ struct sliced_forest {
   std::vector<std::uint8_t> node_bin;  ///< [tree][node]: goes right when the byte is >= this
   std::size_t leaves_per_tree = 0;     ///< max(16, 2^depth)
   aligned_vector<float> leaf;          ///< [tree][path]: the weighted leaf value the path reaches
-  std::vector<std::int32_t> output;    ///< output each tree adds to
 
   bool usable() const noexcept { return depth > 0; }
 };
@@ -112,12 +110,12 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
   if (s.num_columns > kernels::sliced_max_columns) return sliced_forest{};
 
   const float inf = std::numeric_limits<float>::infinity();
-  s.probe.assign(static_cast<std::size_t>(s.num_columns) * sliced_probe_floats, inf);
+  s.probe.assign(static_cast<std::size_t>(s.num_columns) * kernels::sliced_probe_floats, inf);
   for (std::int32_t c = 0; c < s.num_columns; ++c) {
     const std::vector<float>& sorted = thresholds[static_cast<std::size_t>(s.column_feature[c])];
     const int levels = detail::search_levels(sorted.size());
     s.column_levels.push_back(levels);
-    float* probe = s.probe.data() + static_cast<std::size_t>(c) * sliced_probe_floats;
+    float* probe = s.probe.data() + static_cast<std::size_t>(c) * kernels::sliced_probe_floats;
     // Level l, entry b (b: the l bits found so far) probes sorted index (2b + 1) 2^(L-l-1) - 1.
     for (int l = 0; l < levels; ++l)
       for (std::size_t b = 0; b < (std::size_t{1} << l); ++b) {
@@ -132,7 +130,6 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
   s.node_column.assign(T * s.nodes_per_tree, 0);
   s.node_bin.assign(T * s.nodes_per_tree, 0);
   s.leaf.assign(T * s.leaves_per_tree, 0.0f);
-  s.output.assign(f.tree_output.begin(), f.tree_output.end());
   struct pending {
     std::int32_t node;
     std::size_t heap;

@@ -1,8 +1,8 @@
 #pragma once
 /// @file
 /// The ISA-independent part of sliced evaluation (compile/sliced_forest.hpp): the plain view the
-/// kernel reads, its entry-point signature, and the trait an architecture specializes when it
-/// has such a kernel (only AVX-512 BW: one byte compare of 64 rows per node).
+/// kernels read, their entry-point signature, the trait an architecture specializes when it
+/// has such a kernel (AVX-512 BW and AVX2), and the parts both kernels share.
 
 #include <cstddef>
 #include <cstdint>
@@ -14,13 +14,17 @@ namespace grove::kernels {
 inline constexpr std::size_t sliced_rows = 64;
 /// Features a sliced forest may read: the kernel's two byte columns per feature stay 16 KiB.
 inline constexpr std::int32_t sliced_max_columns = 128;
+/// Binary search levels of a column's quantization: up to 2^8 - 1 = 255 thresholds.
+inline constexpr int sliced_search_levels = 8;
+/// Floats of a column's probes: level l's 2^l probes at [2^l, 2^(l+1)), entry 0 unused.
+inline constexpr std::size_t sliced_probe_floats = std::size_t{1} << sliced_search_levels;
 
 /// What the kernel reads of a compile::sliced_forest.
 struct sliced_view {
   int depth;  ///< levels of every padded tree (1..6)
   std::int32_t num_columns;
   const std::int32_t* column_levels;  ///< binary search levels per column
-  const float* probe;                 ///< 256 per column, level l's probes at [2^l, 2^(l+1))
+  const float* probe;                 ///< sliced_probe_floats per column
   std::size_t nodes_per_tree;         ///< 2^depth
   const std::uint16_t* node_column;   ///< [tree][node]: byte offset of the node's byte column
   const std::uint8_t* node_bin;       ///< [tree][node]: goes right when the byte is >= this
@@ -92,8 +96,8 @@ void run_block(const sliced_view& v, const float* xt, std::size_t t0, std::size_
   // A forest of single leaves reads no feature; its padding nodes still read column 0.
   if (v.num_columns == 0) std::memset(q, 0, 2 * sliced_rows);
   for (std::int32_t c = 0; c < v.num_columns; ++c)
-    ops::quantize_column(v.probe + static_cast<std::size_t>(c) * 256, v.column_levels[c],
-                         xt + static_cast<std::size_t>(c) * sliced_rows,
+    ops::quantize_column(v.probe + static_cast<std::size_t>(c) * sliced_probe_floats,
+                         v.column_levels[c], xt + static_cast<std::size_t>(c) * sliced_rows,
                          q + 2 * static_cast<std::size_t>(c) * sliced_rows);
   using trees_fn =
       void (*)(const sliced_view&, const std::uint8_t*, std::size_t, std::size_t, float*) noexcept;
