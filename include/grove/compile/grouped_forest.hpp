@@ -69,15 +69,10 @@ inline int resident_slots_for(int num_slots) noexcept {
   return num_slots <= 32 ? 32 : num_slots <= 64 ? 64 : 128;
 }
 
-/// vfixupimmps tables: NaN (quiet or signalling) becomes -inf (default left) or +inf (default
-/// right); every other class passes through unchanged (response 1 = source).
-inline constexpr std::int32_t fixup_nan_to_minus_inf = 0x11111144;
-inline constexpr std::int32_t fixup_nan_to_plus_inf = 0x11111155;
-
 /**
  * Group g of a depth-D grouped forest has W = 2^D lanes: lanes 0 .. W-2 are the split nodes of a
  * complete binary tree in breadth-first order (children of lane i are 2i+1 and 2i+2), lane W-1 is
- * spare. Bit i of the group's mask is "goes right at lane i". Exits 0 .. W-1 are the positions
+ * spare (its threshold word is kernels' spare word: NaN defaults and flags). Bit i of the group's mask is "goes right at lane i". Exits 0 .. W-1 are the positions
  * below the last level, left to right. Each exit leads to a group and carries ref = leaf node
  * id + 1, or 0 when the exit is not a leaf. Group 0 is the sink: all its exits lead back to it
  * with ref 0, so a walk can run a fixed number of steps and OR the refs.
@@ -138,9 +133,8 @@ inline std::uint8_t exit_of_mask3(unsigned mask) noexcept {
 /// Categorical splits whose categories are all below this are evaluated in kernel lanes.
 inline constexpr std::int32_t categorical_lane_limit = 64;
 
-/// True when the kernels cannot express a node: default left with threshold -inf (then only NaN
-/// goes left, and NaN -> -inf would be indistinguishable from a real -inf), or a categorical
-/// split with a category >= categorical_lane_limit.
+/// True when the kernels cannot express a node: a categorical split with a category >=
+/// categorical_lane_limit.
 inline bool needs_scalar_path(const ir::tree& t) {
   std::vector<std::int32_t> stack{0};
   while (!stack.empty()) {
@@ -150,8 +144,7 @@ inline bool needs_scalar_path(const ir::tree& t) {
     if (t.is_categorical(node)) {
       for (std::uint32_t c = t.category_begin[node]; c < t.category_begin[node + 1]; ++c)
         if (t.categories[c] < 0 || t.categories[c] >= categorical_lane_limit) return true;
-    } else if (t.default_left[node] && t.threshold[node] == -std::numeric_limits<float>::infinity())
-      return true;
+    }
     stack.push_back(t.left[node]);
     stack.push_back(t.right[node]);
   }
@@ -169,8 +162,9 @@ inline int root_group_levels(int tree_levels, int depth) noexcept {
 /// A grouped forest's lane fields ([group][lane]) and the per-group words the kernels read,
 /// while it is built.
 struct lane_arrays {
-  std::vector<std::int32_t> slot, next, ref, leaf_bits, fixup, category_lo, category_hi;
-  std::vector<float> threshold, nan_value;
+  std::vector<std::int32_t> slot, next, ref, leaf_bits, category_lo, category_hi;
+  std::vector<float> threshold;
+  std::vector<std::uint8_t> missing_left;  ///< the lane sends missing values left
   /// kernels::gathers_slots (a slot >= resident_slots) | kernels::beyond_columns
   std::vector<std::uint8_t> flags;
   /// bit l set when lane l holds a split (the others are padding, whose outcome never matters)
@@ -200,11 +194,14 @@ inline void pack_records(const lane_arrays& L, grouped_forest& g) {
       field(kernels::field_next)[l] = static_cast<std::int32_t>(static_cast<std::size_t>(L.next[i]) * R);
       field(kernels::field_leaf_bits)[l] = L.leaf_bits[i];
       field(kernels::field_ref)[l] = L.ref[i];
-      field(kernels::field_fixup)[l] = L.fixup[i];
-      std::memcpy(field(kernels::field_nan_value) + l, &L.nan_value[i], sizeof(float));
       field(kernels::field_category_lo)[l] = L.category_lo[i];
       field(kernels::field_category_hi)[l] = L.category_hi[i];
     }
+    std::uint32_t missing_left = 0;
+    for (std::size_t l = 0; l + 1 < W; ++l)
+      if (L.missing_left[gr * W + l] != 0) missing_left |= 1u << l;
+    field(kernels::field_threshold)[W - 1] = static_cast<std::int32_t>(
+        missing_left | static_cast<std::uint32_t>(L.flags[gr]) << kernels::spare_flags_shift);
     std::int32_t* words = field(kernels::field_group);
     words[kernels::group_flags] = L.flags[gr];
     words[kernels::group_live_lanes] = L.live_lanes[gr];
@@ -292,8 +289,7 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
   auto new_group = [&]() {
     const std::size_t id = g.num_groups++;
     L.threshold.resize(g.num_groups * W, std::numeric_limits<float>::infinity());
-    L.nan_value.resize(g.num_groups * W, std::numeric_limits<float>::infinity());
-    L.fixup.resize(g.num_groups * W, fixup_nan_to_plus_inf);
+    L.missing_left.resize(g.num_groups * W, 0);
     L.next.resize(g.num_groups * W, 0);
     L.ref.resize(g.num_groups * W, 0);
     L.leaf_bits.resize(g.num_groups * W, 0);
@@ -385,10 +381,7 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
             word = static_cast<std::int32_t>(static_cast<std::uint32_t>(word) | (1u << (code % 32)));
           }
         }
-        const bool dl = t.default_left[it.node] != 0;
-        L.nan_value[lane] = dl ? -std::numeric_limits<float>::infinity()
-                               : std::numeric_limits<float>::infinity();
-        L.fixup[lane] = dl ? fixup_nan_to_minus_inf : fixup_nan_to_plus_inf;
+        L.missing_left[lane] = t.default_left[it.node] != 0 ? 1 : 0;
         stack.push_back({2 * it.pos + 1, t.left[it.node], it.level + 1});
         stack.push_back({2 * it.pos + 2, t.right[it.node], it.level + 1});
       }

@@ -1,8 +1,8 @@
 #pragma once
 /// @file
 /// AVX2 group evaluation: each group gathers its 7 (D = 3) or 15 (D = 4) values from the row's
-/// slot buffer (in L1), replaces NaN by the lane's -inf/+inf with one blend, then one compare
-/// and movemask give the "goes right" mask.
+/// slot buffer (in L1), then one compare and movemask give the "goes right" mask with NaN sent
+/// right, and the NaN lanes whose missing values go left are cleared.
 
 #include <immintrin.h>
 
@@ -40,7 +40,7 @@ inline __m256 category_sign8(__m256 value, const std::int32_t* lo, const std::in
   const __m256i lane_bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
   const __m256 selected = _mm256_castsi256_ps(_mm256_cmpeq_epi32(
       _mm256_and_si256(_mm256_set1_epi32(static_cast<int>(lanes)), lane_bit), lane_bit));
-  // NaN stays NaN for the blend below to map to the default side.
+  // NaN stays NaN, to take the lane's default side.
   return _mm256_blendv_ps(
       value, sign, _mm256_and_ps(selected, _mm256_cmp_ps(value, value, _CMP_ORD_Q)));
 }
@@ -87,25 +87,27 @@ struct group_eval<xsimd::avx2, 3, width_v, categorical_v> {
   using state = avx2_row<width_v>;
   static state load(const float* x) noexcept { return state::load(x); }
   static bool may_have_nan(const state&, const float*) noexcept { return true; }
-  /// lanes: the categorical lanes among these eight (bit per lane).
+  /// lanes: the categorical lanes among these eight (bit per lane); missing_left: the lanes
+  /// whose missing values go left.
   static unsigned eight(const walk_view& v, std::size_t base, const state& row, const float* x,
-                        unsigned lanes) noexcept {
+                        unsigned lanes, unsigned missing_left) noexcept {
     const __m256i idx = _mm256_load_si256(reinterpret_cast<const __m256i*>(v.slot + base));
     __m256 value = row.pick(idx, x);
     if constexpr (categorical_v) {
       if (lanes != 0)
         value = category_sign8(value, v.category_lo + base, v.category_hi + base, lanes);
     }
-    const __m256 nan = _mm256_cmp_ps(value, value, _CMP_UNORD_Q);
-    value = _mm256_blendv_ps(value, _mm256_load_ps(v.nan_value + base), nan);
-    return static_cast<unsigned>(
+    const auto right = static_cast<unsigned>(
         _mm256_movemask_ps(_mm256_cmp_ps(value, _mm256_load_ps(v.threshold + base), _CMP_NLT_UQ)));
+    const auto missing = static_cast<unsigned>(
+        _mm256_movemask_ps(_mm256_cmp_ps(value, value, _CMP_UNORD_Q)));
+    return right & ~(missing & missing_left);
   }
   template <bool nan_v>
   static unsigned mask(const walk_view& v, std::size_t base, const state& row,
                        const float* x) noexcept {
     const unsigned lanes = categorical_v ? v.category_lanes[base] : 0u;
-    return eight(v, base, row, x, lanes);
+    return eight(v, base, row, x, lanes, static_cast<std::uint32_t>(v.spare[base]));
   }
 };
 
@@ -119,8 +121,9 @@ struct group_eval<xsimd::avx2, 4, width_v, categorical_v> {
                        const float* x) noexcept {
     using half = group_eval<xsimd::avx2, 3, width_v, categorical_v>;
     const unsigned lanes = categorical_v ? v.category_lanes[base] : 0u;
-    return half::eight(v, base, row, x, lanes & 0xFFu) |
-           (half::eight(v, base + 8, row, x, lanes >> 8) << 8);
+    const auto missing_left = static_cast<std::uint32_t>(v.spare[base]);
+    return half::eight(v, base, row, x, lanes & 0xFFu, missing_left & 0xFFu) |
+           (half::eight(v, base + 8, row, x, lanes >> 8, (missing_left >> 8) & 0xFFu) << 8);
   }
 };
 
@@ -159,13 +162,14 @@ struct root_step<xsimd::avx2, depth_v> {
     constexpr int W = 1 << depth_v;
     const __m256i one = _mm256_set1_epi32(1);
     const unsigned categorical = v.category_lanes[base];
+    const auto missing_left = static_cast<std::uint32_t>(v.spare[base]);
     for (std::size_t r = 0; r < num_rows; r += 8) {
       __m256i code = _mm256_setzero_si256();
 #pragma GCC unroll 16
       for (int l = 0; l < W - 1; ++l) {
         const __m256 x = _mm256_load_ps(xt + static_cast<std::size_t>(v.slot[base + l]) * tile_rows + r);
         const __m256 t = _mm256_set1_ps(lane_float(v.threshold + base + l));
-        const bool default_left = lane_float(v.nan_value + base + l) < 0.0f;
+        const bool default_left = ((missing_left >> l) & 1u) != 0;
         __m256 right = default_left ? _mm256_cmp_ps(x, t, _CMP_GE_OQ)
                                     : _mm256_cmp_ps(x, t, _CMP_NLT_UQ);
         if (((categorical >> l) & 1u) != 0)

@@ -2,8 +2,8 @@
 /// @file
 /// AVX-512 group evaluation (needs AVX-512 F, BW, DQ, VL): the first 32, 64 or 128 feature slots
 /// of a row live in 2, 4 or 8 zmm registers and each group picks its values with two-source
-/// permutes (vpermi2ps); groups using a slot beyond those gather instead. NaN becomes -inf or +inf per lane
-/// with one vfixupimmps, then one compare gives the "goes right" mask.
+/// permutes (vpermi2ps); groups using a slot beyond those gather instead. One compare gives the
+/// "goes right" mask with NaN sent right; lanes whose missing values go left clear it again.
 
 #include <immintrin.h>
 
@@ -35,7 +35,7 @@ inline __m512 category_sign16(__m512 value, __m512i lo, __m512i hi, __mmask16 la
   const __mmask16 in_set = _mm512_test_epi32_mask(bits, _mm512_set1_epi32(1)) &
                            _mm512_cmp_ps_mask(value, _mm512_setzero_ps(), _CMP_GE_OQ);
   const __m512 sign = _mm512_mask_mov_ps(_mm512_set1_ps(-1.0f), in_set, _mm512_set1_ps(1.0f));
-  // NaN stays NaN for the fix-up to map to the default side.
+  // NaN stays NaN, to take the lane's default side.
   return _mm512_mask_mov_ps(value, lanes & _mm512_cmp_ps_mask(value, value, _CMP_ORD_Q), sign);
 }
 
@@ -80,7 +80,7 @@ struct resident_row {
 
 /// One group of D = 3 (8 lanes, one ymm worth of data; upper lanes zero-masked) or D = 4
 /// (16 lanes): pick the lanes' values from the resident row (or gather them when the group
-/// uses a slot beyond it), apply categorical sets, map NaN with vfixupimmps, compare.
+/// uses a slot beyond it), apply categorical sets, compare, send NaN to its default side.
 template <int depth_v, int width_v, bool categorical_v>
 struct group_eval<xsimd::avx512bw, depth_v, width_v, categorical_v> {
   static constexpr __mmask16 lanes = depth_v == 3 ? 0xFF : 0xFFFF;
@@ -95,7 +95,7 @@ struct group_eval<xsimd::avx512bw, depth_v, width_v, categorical_v> {
     else
       return _mm512_load_si512(p);
   }
-  /// "Goes right" for lanes 0 .. W - 2 (NaN already mapped); D = 3 compares the low 256 bits only.
+  /// `!(x < t)` for lanes 0 .. W - 2, so NaN goes right; D = 3 compares the low 256 bits only.
   static unsigned compare(__m512 value, const float* threshold) noexcept {
     if constexpr (depth_v == 3)
       return _mm256_mask_cmp_ps_mask(0x7F, _mm512_castps512_ps256(value),
@@ -103,14 +103,23 @@ struct group_eval<xsimd::avx512bw, depth_v, width_v, categorical_v> {
     else
       return _mm512_mask_cmp_ps_mask(0x7FFF, value, _mm512_load_ps(threshold), _CMP_NLT_UQ);
   }
+  /// The lanes holding NaN.
+  static unsigned missing(__m512 value) noexcept {
+    if constexpr (depth_v == 3)
+      return _mm256_cmp_ps_mask(_mm512_castps512_ps256(value), _mm512_castps512_ps256(value),
+                                _CMP_UNORD_Q);
+    else
+      return _mm512_cmp_ps_mask(value, value, _CMP_UNORD_Q);
+  }
   template <bool nan_v>
   static unsigned mask(const walk_view& v, std::size_t base, const state& s,
                        const float* x) noexcept {
     const __m512i idx = load_lanes(v.slot + base);
     __m512 value = s.pick(idx);
+    const unsigned spare = static_cast<std::uint32_t>(v.spare[base]);
     bool gathered = false;
     if constexpr (width_v == num_row_widths - 1) {  // narrower rows hold every slot
-      gathered = (v.flags[base] & gathers_slots) != 0;
+      gathered = ((spare >> spare_flags_shift) & gathers_slots) != 0;
       if (gathered) value = _mm512_mask_i32gather_ps(value, lanes, idx, x, 4);
     }
     if constexpr (categorical_v) {
@@ -119,9 +128,10 @@ struct group_eval<xsimd::avx512bw, depth_v, width_v, categorical_v> {
                                 load_lanes(v.category_hi + base),
                                 static_cast<__mmask16>(categorical));
     }
-    if (nan_v || gathered)
-      value = _mm512_fixupimm_ps(value, value, load_lanes(v.fixup + base), 0);
-    return compare(value, v.threshold + base);
+    const unsigned right = compare(value, v.threshold + base);
+    // NaN compared as "goes right"; lanes whose missing values go left take it back.
+    if (nan_v || gathered) return right & ~(missing(value) & spare);
+    return right;
   }
 };
 
@@ -188,10 +198,7 @@ struct root_step<xsimd::avx512bw, depth_v> {
     for (int b = 0; b < blocks; ++b) code[b] = _mm512_setzero_si512();
     const unsigned live = v.live_lanes[base];
     const unsigned categorical = v.category_lanes[base] & live;
-    // Lanes whose missing values go left (their NaN value is -inf).
-    constexpr __mmask16 lanes = W == 16 ? 0xFFFF : 0xFF;
-    const unsigned left = _mm512_mask_cmp_ps_mask(
-        lanes, _mm512_maskz_loadu_ps(lanes, v.nan_value + base), _mm512_setzero_ps(), _CMP_LT_OQ);
+    const unsigned left = static_cast<std::uint32_t>(v.spare[base]);  // missing goes left
     numeric_lanes<_CMP_GE_OQ>(v, xt, used, base, live & left & ~categorical, code);
     numeric_lanes<_CMP_NLT_UQ>(v, xt, used, base, live & ~left & ~categorical, code);
     for (unsigned lanes = categorical; lanes != 0; lanes &= lanes - 1) {

@@ -24,15 +24,15 @@ struct scalar_arch {};
 
 /// The fields of a group's record (compile::grouped_forest::record), W = 2^D words each, in
 /// this order. Fields read together share cache lines: a D = 3 group's slots and thresholds are
-/// one line, its next groups and leaf values another.
+/// one line, its next groups and leaf values another; with eight fields a record is a whole
+/// number of 128-byte line pairs (the unit the L2 prefetcher fetches), so the pair a walk step
+/// reads holds no other group's words.
 enum record_field : int {
   field_slot,         ///< feature slot per lane
-  field_threshold,    ///< float bits: `x < t` goes left
+  field_threshold,    ///< float bits: `x < t` goes left; the spare lane W - 1 holds spare_word
   field_next,         ///< per exit: record offset of the next group
   field_leaf_bits,    ///< per exit: bits of the weighted leaf value (one-value leaves), or 0
   field_ref,          ///< per exit: leaf node id + 1, or 0
-  field_fixup,        ///< vfixupimmps table per lane (NaN -> -inf / +inf)
-  field_nan_value,    ///< float bits: what NaN becomes, -inf (default left) or +inf
   field_category_lo,  ///< per categorical lane: categories 0..31 that go right
   field_category_hi,  ///< per categorical lane: categories 32..63 that go right
   field_group,        ///< per-group words (group_flags, ...), the rest zero
@@ -44,6 +44,12 @@ inline constexpr int group_flags = 0;           ///< gathers_slots | beyond_colu
 inline constexpr int group_live_lanes = 1;      ///< bit per lane holding a split
 inline constexpr int group_category_lanes = 2;  ///< bit per categorical lane
 
+/// The word in a group's spare threshold lane (W - 1, never compared): bit l (l < W - 1) set when
+/// lane l sends missing values left; group_flags from bit spare_flags_shift. Kernels compare
+/// `!(x < t)`, which sends NaN right, then clear the NaN lanes whose bit is set here. The word
+/// shares the thresholds' line, so a walk step reads no other line for NaN or for its flags.
+inline constexpr int spare_flags_shift = 16;
+
 /// Words of one group's record for groups of `depth` levels.
 constexpr std::size_t record_words(int depth) noexcept {
   return static_cast<std::size_t>(record_fields) << depth;
@@ -52,21 +58,24 @@ constexpr std::size_t record_words(int depth) noexcept {
 /**
  * What a kernel reads of a compile::grouped_forest: pointers to each field of the first record,
  * so that `field[b + l]` is lane (or exit) l of the group whose record starts at b ("base").
- * threshold and nan_value point at float bits: read them as vectors or through lane_float.
+ * threshold points at float bits: read them as vectors or through lane_float.
  */
 struct walk_view {
   const std::int32_t* slot;
   const float* threshold;
-  const std::int32_t* fixup;
-  const float* nan_value;
   const std::int32_t* next;
   const std::int32_t* ref;            ///< leaf ids + 1, or leaf value bits (see make_walk_view)
   const std::int32_t* flags;          ///< per group, at the group's base
+  const std::int32_t* spare;          ///< per group, at the group's base: spare_word
   const std::int32_t* live_lanes;     ///< per group, at the group's base
   const std::int32_t* category_lanes; ///< per group, at the group's base
   const std::int32_t* category_lo;
   const std::int32_t* category_hi;
   const std::uint8_t* lut;
+  /// Few-row walks ask for each pass's group lines ahead (walk_trees): worth it when the groups
+  /// come from beyond L2; from L2 the core overlaps the reads by itself and the requests only
+  /// cost (a 1 MiB model: 18.4 -> 16.2 ns per row x tree without them).
+  bool prefetch;
 };
 
 /// The view of records for groups of `depth` levels; exits carry leaf value bits (`values`) or
@@ -78,16 +87,16 @@ inline walk_view make_walk_view(const std::int32_t* record, int depth, const std
   walk_view v{};
   v.slot = field(field_slot);
   v.threshold = reinterpret_cast<const float*>(field(field_threshold));
-  v.fixup = field(field_fixup);
-  v.nan_value = reinterpret_cast<const float*>(field(field_nan_value));
   v.next = field(field_next);
   v.ref = field(values ? field_leaf_bits : field_ref);
   v.flags = field(field_group) + group_flags;
+  v.spare = field(field_threshold) + (W - 1);
   v.live_lanes = field(field_group) + group_live_lanes;
   v.category_lanes = field(field_group) + group_category_lanes;
   v.category_lo = field(field_category_lo);
   v.category_hi = field(field_category_hi);
   v.lut = lut;
+  v.prefetch = true;
   return v;
 }
 
@@ -270,12 +279,14 @@ inline void walk_trees(const walk_view& v, const state_t& state, const float* x,
     for (int s = 0; s < max_steps; ++s) {
       // Ask for every line of this pass first: they then arrive in parallel. A walk's last step
       // reads no next group.
-      for (int j = 0; j < n; ++j) {
-        const std::size_t g = w.group[j];
-        __builtin_prefetch(v.slot + g);
-        if (!slot_line_holds_threshold) __builtin_prefetch(v.threshold + g);
-        __builtin_prefetch(v.ref + g);
-        if (!ref_line_holds_next && s + 1 < steps[j0 + j]) __builtin_prefetch(v.next + g);
+      if (v.prefetch) {
+        for (int j = 0; j < n; ++j) {
+          const std::size_t g = w.group[j];
+          __builtin_prefetch(v.slot + g);
+          if (!slot_line_holds_threshold) __builtin_prefetch(v.threshold + g);
+          __builtin_prefetch(v.ref + g);
+          if (!ref_line_holds_next && s + 1 < steps[j0 + j]) __builtin_prefetch(v.next + g);
+        }
       }
       for (int j = 0; j < n; ++j) {
         if (s >= steps[j0 + j]) continue;
@@ -426,12 +437,14 @@ struct group_eval<scalar_arch, depth_v, width_v, categorical_v> {
     constexpr int W = 1 << depth_v;
     unsigned m = 0;
     const unsigned categorical = categorical_v ? v.category_lanes[base] : 0u;
+    const auto missing_left = static_cast<std::uint32_t>(v.spare[base]);
     for (int l = 0; l < W - 1; ++l) {
       float value = x[v.slot[base + l]];
       if (((categorical >> l) & 1u) != 0)
         value = category_sign(value, v.category_lo[base + l], v.category_hi[base + l]);
-      if (value != value) value = lane_float(v.nan_value + base + l);
-      m |= static_cast<unsigned>(!(value < lane_float(v.threshold + base + l))) << l;
+      const bool right = value != value ? ((missing_left >> l) & 1u) == 0
+                                        : !(value < lane_float(v.threshold + base + l));
+      m |= static_cast<unsigned>(right) << l;
     }
     return m;
   }
