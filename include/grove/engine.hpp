@@ -143,9 +143,10 @@ class engine {
     g_ = compile::build_grouped_forest(f, depth, scratch_floats - kernels::column_slots);
     const int width = g_.resident_slots == 32 ? 0 : g_.resident_slots == 64 ? 1 : 2;
     walk_ = ks_.walk[depth == 4 ? 1 : 0][width][g_.categorical_lanes ? 1 : 0];
-    view_ = kernels::make_walk_view(g_.record.data(), depth, g_.lut, false);
-    value_view_ = kernels::make_walk_view(g_.record.data(), depth, g_.lut, true);
-    // A walk step reads four lane fields: slots, thresholds, next groups, leaf values or ids.
+    view_ = kernels::make_walk_view(g_.record.data(), g_.side_record.data(), depth, g_.lut, false);
+    value_view_ =
+        kernels::make_walk_view(g_.record.data(), g_.side_record.data(), depth, g_.lut, true);
+    // A walk step reads the walked record: slots, thresholds, next groups, leaf values.
     const double walked_bytes = static_cast<double>(g_.num_groups) * g_.lanes * 16.0;
     view_.prefetch = value_view_.prefetch = walked_bytes > static_cast<double>(prefetch_above_bytes);
     for (std::int32_t ls : g_.leaf_size) scalar_leaves_ = scalar_leaves_ && ls == 1;
@@ -158,7 +159,7 @@ class engine {
     // Trees per tile: a multiple of 8 (the kernel's walks in flight) whose groups fit in
     // tile_group_bytes, so they stay in L2 while a 256-row block passes. A group counts as 7
     // words per lane, a figure tuned by measurement (halving or doubling the tile was no
-    // faster) when a walk read 4 or 5 of its record's 10 fields; it reads 4 of 8 now.
+    // faster) when a walk read 4 or 5 of its record's 10 fields; it reads its 4 walked ones now.
     const double tree_bytes = g_.num_trees() == 0 ? 0.0
         : static_cast<double>(g_.num_groups) / static_cast<double>(g_.num_trees()) * g_.lanes * 28.0;
     std::size_t fit = tree_bytes > 0.0 ? static_cast<std::size_t>(tile_group_bytes / tree_bytes) : tile_trees;

@@ -86,13 +86,16 @@ struct grouped_forest {
   std::vector<std::int32_t> slot_feature;  ///< slot -> input column; -1 is the constant 0
 
   std::size_t num_groups = 0;
-  /// Every group's record (kernels::record_words(depth) words, see kernels::record_field): its
-  /// lanes' slots, thresholds, exits, NaN defaults and category sets, and its per-group words.
-  /// Exit e of the group at record offset b leads to the group whose record starts at
-  /// next = record[b + field_next * W + e], and carries ref (leaf node id + 1, or 0) and
-  /// leaf_bits (the bit pattern of the exit's weighted leaf value for one-value leaves, or 0:
-  /// walks OR these exactly like ref, so the kernel hands back the float to add).
+  /// Every group's walked record (kernels::record_words(depth) words, see kernels::record_field):
+  /// its lanes' slots, thresholds (with the NaN defaults in the spare lane) and exits. Exit e of
+  /// the group at record offset b leads to the group whose records start at
+  /// next = record[b + field_next * W + e], and carries leaf_bits (the bit pattern of the exit's
+  /// weighted leaf value for one-value leaves, or 0: walks OR these, so the kernel hands back
+  /// the float to add).
   aligned_vector<std::int32_t> record;
+  /// The rest of every group, at the same offsets: ref per exit (leaf node id + 1, or 0; walks
+  /// that report leaves OR these instead), category sets, and the per-group words.
+  aligned_vector<std::int32_t> side_record;
   /// Some lane is a categorical split (see categorical_lane_limit): the engine then picks the
   /// kernels that read the records' category words. Such a lane's threshold is 0: kernels turn
   /// a non-missing value into +1 (its category goes right) or -1, leave NaN for the usual NaN
@@ -174,7 +177,8 @@ struct lane_arrays {
   std::vector<std::uint16_t> category_lanes;
 };
 
-/// Lays the lane fields and per-group words out as the kernels read them (g.record).
+/// Lays the lane fields and per-group words out as the kernels read them (g.record,
+/// g.side_record).
 inline void pack_records(const lane_arrays& L, grouped_forest& g) {
   const std::size_t W = static_cast<std::size_t>(g.lanes);
   const std::size_t R = kernels::record_words(g.depth);
@@ -184,9 +188,13 @@ inline void pack_records(const lane_arrays& L, grouped_forest& g) {
                 std::to_string(g.num_groups) + " groups of " + std::to_string(g.lanes) +
                     " lanes are more than the grouped engine addresses");
   g.record.assign(g.num_groups * R, 0);
+  g.side_record.assign(g.num_groups * R, 0);
   for (std::size_t gr = 0; gr < g.num_groups; ++gr) {
-    std::int32_t* r = g.record.data() + gr * R;
-    auto field = [&](kernels::record_field f) { return r + static_cast<std::size_t>(f) * W; };
+    auto field = [&](kernels::record_field f) {
+      const std::size_t k = static_cast<std::size_t>(f) % kernels::walked_fields;
+      std::int32_t* r = f < kernels::walked_fields ? g.record.data() : g.side_record.data();
+      return r + gr * R + k * W;
+    };
     for (std::size_t l = 0; l < W; ++l) {
       const std::size_t i = gr * W + l;
       field(kernels::field_slot)[l] = L.slot[i];
