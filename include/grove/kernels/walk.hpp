@@ -304,7 +304,7 @@ inline void walk_trees(const walk_view& v, const state_t& state, const float* x,
         if (s >= steps[j0 + j]) continue;
         const std::size_t e = group_exit<eval, depth_v, nan_v, arch_t>(v, w.group[j], state, x);
         w.word[j] |= v.ref[e];
-        if (s + 1 < steps[j0 + j]) w.group[j] = static_cast<std::uint32_t>(v.next[e]);
+        w.group[j] = static_cast<std::uint32_t>(v.next[e]);
       }
     }
     for (int j = 0; j < n; ++j) out[static_cast<std::size_t>(j0 + j) * tile_rows] = w.word[j];
