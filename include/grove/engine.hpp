@@ -146,9 +146,8 @@ class engine {
     view_ = kernels::make_walk_view(g_.record.data(), g_.side_record.data(), depth, g_.lut, false);
     value_view_ =
         kernels::make_walk_view(g_.record.data(), g_.side_record.data(), depth, g_.lut, true);
-    // A walk step reads the walked record: slots, thresholds, next groups, leaf values.
-    const double walked_bytes = static_cast<double>(g_.num_groups) * g_.lanes * 16.0;
-    view_.prefetch = value_view_.prefetch = walked_bytes > static_cast<double>(prefetch_above_bytes);
+    const std::size_t walked_bytes = g_.record.size() * sizeof(std::int32_t);
+    view_.prefetch = value_view_.prefetch = walked_bytes > prefetch_above_bytes;
     for (std::int32_t ls : g_.leaf_size) scalar_leaves_ = scalar_leaves_ && ls == 1;
     if (options.sliced && ks_.sliced != nullptr && num_output() <= max_value_outputs) {
       s_ = compile::build_sliced_forest(f);

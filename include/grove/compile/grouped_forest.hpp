@@ -72,10 +72,11 @@ inline int resident_slots_for(int num_slots) noexcept {
 /**
  * Group g of a depth-D grouped forest has W = 2^D lanes: lanes 0 .. W-2 are the split nodes of a
  * complete binary tree in breadth-first order (children of lane i are 2i+1 and 2i+2), lane W-1 is
- * spare (its threshold word is kernels' spare word: NaN defaults and flags). Bit i of the group's mask is "goes right at lane i". Exits 0 .. W-1 are the positions
- * below the last level, left to right. Each exit leads to a group and carries ref = leaf node
- * id + 1, or 0 when the exit is not a leaf. Group 0 is the sink: all its exits lead back to it
- * with ref 0, so a walk can run a fixed number of steps and OR the refs.
+ * spare (its threshold word is the kernels' spare word: NaN defaults and flags). Bit i of the
+ * group's mask is "goes right at lane i". Exits 0 .. W-1 are the positions below the last
+ * level, left to right. Each exit leads to a group and carries ref = leaf node id + 1, or 0 when
+ * the exit is not a leaf. Group 0 is the sink: all its exits lead back to it with ref 0, so a
+ * walk can run a fixed number of steps and OR the refs.
  */
 struct grouped_forest {
   int depth = 3;  ///< D
@@ -191,9 +192,7 @@ inline void pack_records(const lane_arrays& L, grouped_forest& g) {
   g.side_record.assign(g.num_groups * R, 0);
   for (std::size_t gr = 0; gr < g.num_groups; ++gr) {
     auto field = [&](kernels::record_field f) {
-      const std::size_t k = static_cast<std::size_t>(f) % kernels::walked_fields;
-      std::int32_t* r = f < kernels::walked_fields ? g.record.data() : g.side_record.data();
-      return r + gr * R + k * W;
+      return kernels::field_start(g.record.data(), g.side_record.data(), g.depth, f) + gr * R;
     };
     for (std::size_t l = 0; l < W; ++l) {
       const std::size_t i = gr * W + l;
@@ -211,7 +210,6 @@ inline void pack_records(const lane_arrays& L, grouped_forest& g) {
     field(kernels::field_threshold)[W - 1] = static_cast<std::int32_t>(
         missing_left | static_cast<std::uint32_t>(L.flags[gr]) << kernels::spare_flags_shift);
     std::int32_t* words = field(kernels::field_group);
-    words[kernels::group_flags] = L.flags[gr];
     words[kernels::group_live_lanes] = L.live_lanes[gr];
     words[kernels::group_category_lanes] = L.category_lanes[gr];
   }

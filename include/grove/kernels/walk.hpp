@@ -28,28 +28,28 @@ struct scalar_arch {};
 /// pair (slots and thresholds, then next groups and leaf values), a D = 4 group's two, so the
 /// L2, which fetches lines in such pairs, holds walked words only (with all eight fields in one
 /// record, a model's walked lines filled half the L2's sets: one row of the 2000-tree model
-/// 17.3 -> 20.4 ns per tree).
+/// 17.4 -> 20.8 ns per tree).
 enum record_field : int {
   field_slot,         ///< feature slot per lane
-  field_threshold,    ///< float bits: `x < t` goes left; the spare lane W - 1 holds spare_word
+  field_threshold,    ///< float bits: `x < t` goes left; lane W - 1 holds the spare word
   field_next,         ///< per exit: record offset of the next group
   field_leaf_bits,    ///< per exit: bits of the weighted leaf value (one-value leaves), or 0
   walked_fields,
   field_ref = walked_fields,  ///< per exit: leaf node id + 1, or 0
   field_category_lo,  ///< per categorical lane: categories 0..31 that go right
   field_category_hi,  ///< per categorical lane: categories 32..63 that go right
-  field_group,        ///< per-group words (group_flags, ...), the rest zero
+  field_group,        ///< per-group words (group_live_lanes, ...), the rest zero
   record_fields
 };
 static_assert(record_fields == 2 * walked_fields, "both records have the same size");
 
 /// Words of field_group.
-inline constexpr int group_flags = 0;           ///< gathers_slots | beyond_columns
-inline constexpr int group_live_lanes = 1;      ///< bit per lane holding a split
-inline constexpr int group_category_lanes = 2;  ///< bit per categorical lane
+inline constexpr int group_live_lanes = 0;      ///< bit per lane holding a split
+inline constexpr int group_category_lanes = 1;  ///< bit per categorical lane
 
-/// The word in a group's spare threshold lane (W - 1, never compared): bit l (l < W - 1) set when
-/// lane l sends missing values left; group_flags from bit spare_flags_shift. Kernels compare
+/// The spare word, in a group's spare threshold lane (W - 1, never compared): bit l (l < W - 1)
+/// set when lane l sends missing values left; the group's flags (gathers_slots |
+/// beyond_columns) from bit spare_flags_shift. Kernels compare
 /// `!(x < t)`, which sends NaN right, then clear the NaN lanes whose bit is set here. The word
 /// shares the thresholds' line, so a walk step reads no other line for NaN or for its flags.
 inline constexpr int spare_flags_shift = 16;
@@ -59,9 +59,9 @@ constexpr std::size_t record_words(int depth) noexcept {
   return static_cast<std::size_t>(walked_fields) << depth;
 }
 
-/// Where field f of the first group starts, given both records.
-inline const std::int32_t* field_start(const std::int32_t* walked, const std::int32_t* side,
-                                       int depth, record_field f) noexcept {
+/// Where field f of the first group starts, given both records (T: std::int32_t, const or not).
+template <class T>
+T* field_start(T* walked, T* side, int depth, record_field f) noexcept {
   const std::size_t W = std::size_t{1} << depth;
   return f < walked_fields ? walked + static_cast<std::size_t>(f) * W
                            : side + static_cast<std::size_t>(f - walked_fields) * W;
@@ -77,8 +77,7 @@ struct walk_view {
   const float* threshold;
   const std::int32_t* next;
   const std::int32_t* ref;            ///< leaf ids + 1, or leaf value bits (see make_walk_view)
-  const std::int32_t* flags;          ///< per group, at the group's base
-  const std::int32_t* spare;          ///< per group, at the group's base: spare_word
+  const std::int32_t* spare;          ///< per group, at the group's base: the spare word
   const std::int32_t* live_lanes;     ///< per group, at the group's base
   const std::int32_t* category_lanes; ///< per group, at the group's base
   const std::int32_t* category_lo;
@@ -86,7 +85,7 @@ struct walk_view {
   const std::uint8_t* lut;
   /// Few-row walks ask for each pass's group lines ahead (walk_trees): worth it when the groups
   /// come from beyond L2; from L2 the core overlaps the reads by itself and the requests only
-  /// cost (a 1 MiB model: 18.4 -> 16.2 ns per row x tree without them).
+  /// cost (one row of the ranking model: 19.1 -> 15.9 ns per tree without them).
   bool prefetch;
 };
 
@@ -101,7 +100,6 @@ inline walk_view make_walk_view(const std::int32_t* walked, const std::int32_t* 
   v.threshold = reinterpret_cast<const float*>(field(field_threshold));
   v.next = field(field_next);
   v.ref = field(values ? field_leaf_bits : field_ref);
-  v.flags = field(field_group) + group_flags;
   v.spare = field(field_threshold) + (W - 1);
   v.live_lanes = field(field_group) + group_live_lanes;
   v.category_lanes = field(field_group) + group_category_lanes;
@@ -149,7 +147,8 @@ inline constexpr std::size_t state_stride = tile_rows + 16;
 /// model stepped their roots row by row (regression model: 10.1 -> 8.2 ns per row x tree).
 inline constexpr int column_slots = 128;
 
-/// Bits of walk_view::flags (set by compile::build_grouped_forest).
+/// Group flags, in the spare word from bit spare_flags_shift (set by
+/// compile::build_grouped_forest).
 inline constexpr std::uint8_t gathers_slots = 1;    ///< a slot beyond the register-resident ones
 inline constexpr std::uint8_t beyond_columns = 2;   ///< a slot >= column_slots
 
@@ -289,8 +288,8 @@ inline void walk_trees(const walk_view& v, const state_t& state, const float* x,
       max_steps = steps[j0 + j] > max_steps ? steps[j0 + j] : max_steps;
     }
     for (int s = 0; s < max_steps; ++s) {
-      // Ask for every line of this pass first: they then arrive in parallel. A walk's last step
-      // reads no next group.
+      // Ask for every line of this pass first: they then arrive in parallel. Nothing waits for
+      // the next group a walk's last step reads.
       if (v.prefetch) {
         for (int j = 0; j < n; ++j) {
           const std::size_t g = w.group[j];
@@ -392,7 +391,8 @@ void walk_block(const walk_view& v, const float* xs, std::size_t stride, const f
         tree[k] = w0 + order[j0 + k];
         root[k] = static_cast<std::uint32_t>(roots[tree[k]] * record_words(depth_v));
         chunk_steps = steps[tree[k]] > chunk_steps ? steps[tree[k]] : chunk_steps;
-        across_rows = across_rows && (v.flags[root[k]] & beyond_columns) == 0 &&
+        across_rows = across_rows &&
+                      ((v.spare[root[k]] >> spare_flags_shift) & beyond_columns) == 0 &&
                       (root_eval::categorical || v.category_lanes[root[k]] == 0);
       }
       across_rows = across_rows && chunk_steps > 0;
