@@ -116,12 +116,14 @@ void engine_margin(const engine_t& e, const float* x, std::size_t n, std::size_t
 }
 
 std::string engine_info(const engine_t& e) {
-  char buf[200];
+  char buf[320];
   std::snprintf(buf, sizeof buf,
-                "isa %s, D=%d, sharing rate %.3f, %zu groups, max steps %d, sliced from %zu rows: %s",
+                "isa %s, D=%d, sharing rate %.3f, %zu groups, max steps %d, sliced from %zu rows: %s, "
+                "up to %zu rows: %s",
                 grove::to_string(e.isa()), e.group_depth(), e.sharing_rate(),
                 e.grouped().num_groups, e.grouped().max_steps, grove::engine::sliced_min_rows,
-                e.sliced() ? "yes" : "no");
+                e.sliced() ? "yes" : "no", grove::engine::sliced_row_max_rows,
+                e.sliced_rows() ? "row by row" : "no");
   return buf;
 }
 

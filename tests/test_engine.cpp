@@ -54,8 +54,10 @@ std::string describe_first_difference(const std::vector<float>& got,
   return "sizes differ";
 }
 
-/// Margin checks that went through the sliced kernel (calls of sliced_min_rows rows or more).
+/// Margin checks that went through the sliced kernel (calls of sliced_min_rows rows or more),
+/// and through its one-row form (calls of at most sliced_row_max_rows rows, where it exists).
 int sliced_checks = 0;
+int sliced_row_checks = 0;
 
 /// Runs every ISA x depth (and the sliced kernel) on rows X against the reference, for the given
 /// missing values and tree ranges. Returns the number of engine configurations checked.
@@ -87,6 +89,7 @@ int check_forest(const forest& f, const std::vector<float>& X, std::size_t n_row
           REQUIRE(e.group_depth() == depth);
           REQUIRE((sliced || !e.sliced()));
           if (e.sliced() && n_rows >= engine::sliced_min_rows) ++sliced_checks;
+          if (e.sliced_rows() && n_rows <= engine::sliced_row_max_rows) ++sliced_row_checks;
           std::vector<float> got(n_rows * K, 12345.0f), got_leaf(n_rows * range.size(), 12345.0f);
           e.margins(x, missing, range, got.data());
           e.leaves(x, missing, range, got_leaf.data());
@@ -456,8 +459,8 @@ void check_sliced(const random_spec& s, std::uint32_t seed, bool expect_sliced) 
     const engine e(f, engine_options{isa, 3, true});
     CHECK(e.sliced() == expect_sliced);
   }
-  const int before = sliced_checks;
-  for (std::size_t n : {32, 63, 64, 65, 200}) {
+  const int before = sliced_checks, rows_before = sliced_row_checks;
+  for (std::size_t n : {1, 3, 15, 16, 32, 63, 64, 65, 200}) {
     const auto cols = static_cast<std::size_t>(s.num_feature);
     check_forest(f, random_rows(rng, n, s.num_feature), n, cols, {nan_f, -999.0f, 0.0f},
                  some_ranges(f.num_trees()), "random seed " + std::to_string(seed));
@@ -465,6 +468,12 @@ void check_sliced(const random_spec& s, std::uint32_t seed, bool expect_sliced) 
                  some_ranges(f.num_trees()), "threshold rows, seed " + std::to_string(seed));
   }
   if (!sliced_isas().empty() && expect_sliced) CHECK(sliced_checks > before);
+  // The one-row kernel: AVX-512 with byte permutes, at most 64 features read.
+  const bool row_kernel = expect_sliced && s.num_feature <= grove::kernels::sliced_row_max_columns &&
+                          grove::cpu_supports(isa_kind::avx512) &&
+                          grove::kernels::cpu_has_byte_permutes() &&
+                          grove::isa_compiled(isa_kind::avx512);
+  if (row_kernel) CHECK(sliced_row_checks > rows_before);
 }
 
 }  // namespace
@@ -478,6 +487,10 @@ TEST_CASE("engine: sliced kernel bit-exact", "[engine]") {
     random_spec s{20, 16, 48, 5, 0.1};
     s.dart = true;
     check_sliced(s, 50, true);
+  }
+  SECTION("64 features (both byte registers of the one-row kernel), 3 outputs, depths 5 and 6") {
+    check_sliced({64, 3, 45, 5, 0.05}, 57, true);
+    check_sliced({64, 1, 30, 6, 0.05}, 58, true);
   }
   SECTION("255 thresholds on a feature, and 279") {
     random_spec s{1, 1, 8, 5, 0.0};  // 8 complete trees of 31 splits: 248 thresholds

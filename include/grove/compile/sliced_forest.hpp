@@ -41,10 +41,18 @@ struct sliced_forest {
   /// Column c's kernels::sliced_probe_floats probes: search level l's 2^l at [2^l, 2^(l+1)),
   /// the sorted thresholds padded with +inf (a value >= a padding probe is >= every threshold).
   aligned_vector<float> probe;
+  /// For the one-row kernel (empty with node_byte): column c's sorted thresholds padded with
+  /// +inf to kernels::sliced_probe_floats, and every 16th of them (16 floats per column).
+  aligned_vector<float> row_threshold;
+  aligned_vector<float> row_bound;
   std::size_t nodes_per_tree = 0;  ///< 2^depth (entry 0 unused)
   /// [tree][node]: byte offset of the column node h compares, (2 c + default right) * 64.
   std::vector<std::uint16_t> node_column;
   std::vector<std::uint8_t> node_bin;  ///< [tree][node]: goes right when the byte is >= this
+  /// [tree][node]: the node's byte in one row's quantized bytes (2 c + default right); empty
+  /// when num_columns > kernels::sliced_row_max_columns. It and node_bin carry
+  /// kernels::sliced_row_overread bytes past the last tree, for a kernel reading whole blocks.
+  std::vector<std::uint8_t> node_byte;
   std::size_t leaves_per_tree = 0;     ///< max(16, 2^depth)
   aligned_vector<float> leaf;          ///< [tree][path]: the weighted leaf value the path reaches
 
@@ -124,11 +132,25 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
       }
   }
 
+  if (s.num_columns <= kernels::sliced_row_max_columns) {
+    constexpr std::size_t per_column = kernels::sliced_probe_floats;
+    s.row_threshold.assign(static_cast<std::size_t>(s.num_columns) * per_column, inf);
+    s.row_bound.assign(static_cast<std::size_t>(s.num_columns) * 16, inf);
+    for (std::int32_t c = 0; c < s.num_columns; ++c) {
+      const std::vector<float>& sorted = thresholds[static_cast<std::size_t>(s.column_feature[c])];
+      const auto first = static_cast<std::size_t>(c);
+      std::copy(sorted.begin(), sorted.end(), s.row_threshold.begin() + first * per_column);
+      for (std::size_t j = 0; 16 * j < sorted.size(); ++j) s.row_bound[first * 16 + j] = sorted[16 * j];
+    }
+  }
+
   s.depth = depth;
   s.nodes_per_tree = std::size_t{1} << depth;
   s.leaves_per_tree = std::max<std::size_t>(16, s.nodes_per_tree);
   s.node_column.assign(T * s.nodes_per_tree, 0);
-  s.node_bin.assign(T * s.nodes_per_tree, 0);
+  s.node_bin.assign(T * s.nodes_per_tree + kernels::sliced_row_overread, 0);
+  const bool row_bytes = s.num_columns <= kernels::sliced_row_max_columns;
+  if (row_bytes) s.node_byte.assign(T * s.nodes_per_tree + kernels::sliced_row_overread, 0);
   s.leaf.assign(T * s.leaves_per_tree, 0.0f);
   struct pending {
     std::int32_t node;
@@ -158,8 +180,9 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
       const auto j = static_cast<std::size_t>(
           std::lower_bound(sorted.begin(), sorted.end(), t.threshold[n]) - sorted.begin());
       const auto c = static_cast<std::size_t>(column_of[static_cast<std::size_t>(t.feature[n])]);
-      column[p.heap] =
-          static_cast<std::uint16_t>((2 * c + (t.default_left[n] ? 0 : 1)) * kernels::sliced_rows);
+      const std::size_t byte = 2 * c + (t.default_left[n] ? 0 : 1);
+      column[p.heap] = static_cast<std::uint16_t>(byte * kernels::sliced_rows);
+      if (row_bytes) s.node_byte[i * s.nodes_per_tree + p.heap] = static_cast<std::uint8_t>(byte);
       bin[p.heap] = static_cast<std::uint8_t>(j + 1);
       stack.push_back({t.left[n], 2 * p.heap, p.level + 1});
       stack.push_back({t.right[n], 2 * p.heap + 1, p.level + 1});

@@ -18,6 +18,12 @@ inline constexpr std::int32_t sliced_max_columns = 128;
 inline constexpr int sliced_search_levels = 8;
 /// Floats of a column's probes: level l's 2^l probes at [2^l, 2^(l+1)), entry 0 unused.
 inline constexpr std::size_t sliced_probe_floats = std::size_t{1} << sliced_search_levels;
+/// Features a one-row sliced kernel may read: a row's two byte columns per feature fill two
+/// 64-byte registers.
+inline constexpr std::int32_t sliced_row_max_columns = 64;
+/// Bytes past the last tree's nodes a one-row kernel may read: the nodes of 8 trees of depth 6
+/// or 16 of depth 5 (the blocks it walks together) start within the forest.
+inline constexpr std::size_t sliced_row_overread = 512;
 
 /// What the kernel reads of a compile::sliced_forest.
 struct sliced_view {
@@ -28,6 +34,11 @@ struct sliced_view {
   std::size_t nodes_per_tree;         ///< 2^depth
   const std::uint16_t* node_column;   ///< [tree][node]: byte offset of the node's byte column
   const std::uint8_t* node_bin;       ///< [tree][node]: goes right when the byte is >= this
+  /// [tree][node]: the node's byte among one row's 2 * sliced_row_max_columns quantized bytes
+  /// (2 c + default right), or nullptr when the forest reads more columns than that.
+  const std::uint8_t* node_byte;
+  const float* row_threshold;  ///< sliced_probe_floats sorted thresholds per column (+inf after)
+  const float* row_bound;      ///< 16 per column: every 16th of them
   std::size_t leaves_per_tree;        ///< max(16, 2^depth)
   const float* leaf;                  ///< [tree][path]: weighted leaf value
   const std::int32_t* output;         ///< output of each tree
@@ -42,10 +53,29 @@ struct sliced_view {
 using sliced_fn = void (*)(const sliced_view& v, const float* xt, std::size_t t0, std::size_t t1,
                            float* acc);
 
-/// sliced_kernel<arch>::block: the architecture's sliced kernel, or nullptr.
+/**
+ * Adds trees [t0, t1) to the accumulators acc[output] of one row, whose column values are
+ * x[c] (num_columns of them, missing values already NaN), in ascending tree order. Needs
+ * v.node_byte.
+ */
+using sliced_row_fn = void (*)(const sliced_view& v, const float* x, std::size_t t0,
+                               std::size_t t1, float* acc);
+
+/// True when this CPU has the byte permutes (AVX-512 VBMI) of the AVX-512 one-row kernel.
+inline bool cpu_has_byte_permutes() noexcept {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  return __builtin_cpu_supports("avx512vbmi");
+#else
+  return false;
+#endif
+}
+
+/// sliced_kernel<arch>::block: the architecture's sliced kernel, or nullptr; ::row: its one-row
+/// kernel, or nullptr (taken only where cpu_has_byte_permutes()).
 template <class arch_t>
 struct sliced_kernel {
   static constexpr sliced_fn block = nullptr;
+  static constexpr sliced_row_fn row = nullptr;
 };
 
 namespace sliced_detail {

@@ -110,6 +110,7 @@ struct avx2_sliced_ops {
 
 template <>
 struct sliced_kernel<xsimd::avx2> {
+  static constexpr sliced_row_fn row = nullptr;
   static constexpr sliced_fn block = &sliced_detail::run_block<avx2_sliced_ops>;
 };
 

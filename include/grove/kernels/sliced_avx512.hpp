@@ -20,6 +20,7 @@
 #include <cstdint>
 
 #include "grove/kernels/sliced.hpp"
+#include "grove/kernels/sliced_row_avx512.hpp"
 
 namespace xsimd {
 struct avx512bw;
@@ -168,6 +169,7 @@ struct avx512bw_sliced_ops {
 template <>
 struct sliced_kernel<xsimd::avx512bw> {
   static constexpr sliced_fn block = &sliced_detail::run_block<avx512bw_sliced_ops>;
+  static constexpr sliced_row_fn row = &avx512vbmi_sliced_row::run;
 };
 
 }  // namespace grove::kernels
