@@ -511,3 +511,40 @@ TEST_CASE("engine: sliced kernel bit-exact", "[engine]") {
     check_sliced(wide, 56, false);
   }
 }
+
+TEST_CASE("engine: calls of few rows walk D = 3 groups when the chosen depth is 4", "[engine]") {
+  std::mt19937 rng(60);
+  const forest f = random_forest(rng, random_spec{30, 2, 40, 8, 0.02});
+  int checked = 0;
+  for (isa_kind isa : machine_isas()) {
+    const engine e(f, engine_options{isa, 0, false});
+    INFO("isa=" << grove::to_string(isa) << " depth=" << e.group_depth());
+    if (e.group_depth() != 4) continue;  // the choice depends on the ISA's cost of a D = 4 step
+    ++checked;
+    CHECK(e.few_row_group_depth() == 3);
+    engine_options without = engine_options{isa, 0, false};
+    without.few_row_groups = false;
+    CHECK(engine(f, without).few_row_group_depth() == 4);
+    const std::size_t K = static_cast<std::size_t>(f.num_output);
+    for (std::size_t n : {1, 7, 15, 16, 40}) {
+      const std::vector<float> X = random_rows(rng, n, 30);
+      const grove::rows x(X.data(), n, 30);
+      std::vector<float> want(n * K), want_leaf(n * f.num_trees());
+      const tree_range all{0, f.num_trees()};
+      for (std::size_t r = 0; r < n; ++r) {
+        grove::ir::reference_margin(f, x.row(r), nan_f, all, want.data() + r * K);
+        grove::ir::reference_leaf(f, x.row(r), nan_f, all, want_leaf.data() + r * f.num_trees());
+      }
+      std::vector<float> got(want.size()), got_leaf(want_leaf.size());
+      e.margins(x, nan_f, all, got.data());
+      e.leaves(x, nan_f, all, got_leaf.data());
+      INFO("rows=" << n << " margin: " << describe_first_difference(got, want, K));
+      CHECK(same_bits(got, want));
+      INFO("leaf: " << describe_first_difference(got_leaf, want_leaf, f.num_trees()));
+      CHECK(same_bits(got_leaf, want_leaf));
+    }
+  }
+  // AVX-512 chooses D = 4 for these 8-level trees.
+  if (grove::isa_compiled(isa_kind::avx512) && grove::cpu_supports(isa_kind::avx512))
+    CHECK(checked == 1);
+}

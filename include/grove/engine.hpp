@@ -122,6 +122,12 @@ struct engine_options {
   /// Let margins of blocks of rows take the sliced kernel when the model allows it (trees of at
   /// most 6 levels, numeric splits, at most 255 thresholds per feature) and the ISA has one.
   bool sliced = true;
+  /// When group_depth is chosen (0) and comes out 4, also build D = 3 groups for calls of fewer
+  /// than kernels::few_rows rows. Such a call reads every line of each step it takes from
+  /// memory, and the three D = 3 steps of an 8-level tree read fewer lines than two D = 4 steps
+  /// (one row of the 2000-tree depth-8 model: 16 -> 12.5 ns per tree), for the memory of a
+  /// second copy of the groups.
+  bool few_row_groups = true;
 };
 
 /**
@@ -135,10 +141,53 @@ struct engine_options {
  */
 class engine {
  public:
-  explicit engine(const ir::forest& f, const engine_options& options = {}) {
+  explicit engine(const ir::forest& f, const engine_options& options = {})
+      : engine(f, options, true) {}
+
+  engine(const engine&) = delete;
+  engine& operator=(const engine&) = delete;
+
+  isa_kind isa() const noexcept { return isa_; }
+  int group_depth() const noexcept { return g_.depth; }
+  /// Group depth of the walks of calls with fewer than kernels::few_rows rows.
+  int few_row_group_depth() const noexcept { return few_ ? few_->group_depth() : group_depth(); }
+
+  /// True when margins of sliced_min_rows rows or more take the sliced kernel.
+  bool sliced() const noexcept { return s_.usable(); }
+  /// Calls with fewer rows walk the groups (a sliced block costs the same for 1 row as for 64),
+  /// or take the one-row sliced kernel row by row where it exists (sliced_rows()).
+  static constexpr std::size_t sliced_min_rows = 32;
+  /// True when margins of at most sliced_row_max_rows rows take the one-row sliced kernel.
+  bool sliced_rows() const noexcept { return sliced_row_ != nullptr; }
+  /// From kernels::few_rows rows on, the group walk steps its root groups across rows and is
+  /// about as fast (ns per row x tree, 16 rows: 10 classes 2.8 walked, 2.5 row by row; binary
+  /// 2.8 walked, 3.1 row by row); below, it is slower (10 classes, 8 rows: 5.5 walked, 2.6).
+  static constexpr std::size_t sliced_row_max_rows = kernels::few_rows - 1;
+  /// Weighted fraction of group evaluations whose features are all register resident.
+  double sharing_rate() const noexcept { return g_.sharing_rate; }
+  std::size_t num_trees() const noexcept { return g_.num_trees(); }
+  std::size_t num_output() const noexcept { return static_cast<std::size_t>(g_.num_output); }
+  std::size_t num_feature() const noexcept { return static_cast<std::size_t>(g_.num_feature); }
+  const compile::grouped_forest& grouped() const noexcept { return g_; }
+
+  /// out[r * num_output + k]: base margin k plus trees' weighted leaves, in tree order.
+  void margins(const rows& x, float missing, ir::tree_range trees, float* out) const {
+    run(x, missing, trees, out, false);
+  }
+
+  /// out[r * trees.size() + j]: leaf node id reached in tree trees.begin + j, as a float.
+  void leaves(const rows& x, float missing, ir::tree_range trees, float* out) const {
+    run(x, missing, trees, out, true);
+  }
+
+ private:
+  /// batches: false for the few-row copy (few_), which needs no pool and no copy of its own.
+  engine(const ir::forest& f, const engine_options& options, bool batches) {
     isa_ = choose_isa(options.isa);
     ks_ = kernel_set_for(isa_);
     const int depth = options.group_depth == 0 ? auto_depth(f, isa_) : options.group_depth;
+    if (batches && options.few_row_groups && options.group_depth == 0 && depth == 4)
+      few_.reset(new engine(f, engine_options{isa_, 3, false, false}, false));
     // A row's slots must fit the stack buffer; wider models take the reference walk.
     g_ = compile::build_grouped_forest(f, depth, scratch_floats - kernels::column_slots);
     const int width = g_.resident_slots == 32 ? 0 : g_.resident_slots == 64 ? 1 : 2;
@@ -180,7 +229,7 @@ class engine {
     // block: larger blocks (from a pool made now, so predict() still allocates nothing) let one
     // read serve more rows. One buffer per thread that may run at once, within a memory budget.
     const double group_bytes = static_cast<double>(g_.num_groups) * g_.lanes * 20.0;
-    if (group_bytes > static_cast<double>(pooled_above_group_bytes)) {
+    if (batches && group_bytes > static_cast<double>(pooled_above_group_bytes)) {
       const std::size_t bytes = pooled_floats() * sizeof(float);
       const std::size_t count =
           std::min(detail::hardware_threads() + 1, std::max<std::size_t>(1, pool_budget_bytes / bytes));
@@ -188,40 +237,6 @@ class engine {
     }
   }
 
-  engine(const engine&) = delete;
-  engine& operator=(const engine&) = delete;
-
-  isa_kind isa() const noexcept { return isa_; }
-  int group_depth() const noexcept { return g_.depth; }
-  /// True when margins of sliced_min_rows rows or more take the sliced kernel.
-  bool sliced() const noexcept { return s_.usable(); }
-  /// Calls with fewer rows walk the groups (a sliced block costs the same for 1 row as for 64),
-  /// or take the one-row sliced kernel row by row where it exists (sliced_rows()).
-  static constexpr std::size_t sliced_min_rows = 32;
-  /// True when margins of at most sliced_row_max_rows rows take the one-row sliced kernel.
-  bool sliced_rows() const noexcept { return sliced_row_ != nullptr; }
-  /// From kernels::few_rows rows on, the group walk steps its root groups across rows and is
-  /// about as fast (ns per row x tree, 16 rows: 10 classes 2.8 walked, 2.5 row by row; binary
-  /// 2.8 walked, 3.1 row by row); below, it is slower (10 classes, 8 rows: 5.5 walked, 2.6).
-  static constexpr std::size_t sliced_row_max_rows = kernels::few_rows - 1;
-  /// Weighted fraction of group evaluations whose features are all register resident.
-  double sharing_rate() const noexcept { return g_.sharing_rate; }
-  std::size_t num_trees() const noexcept { return g_.num_trees(); }
-  std::size_t num_output() const noexcept { return static_cast<std::size_t>(g_.num_output); }
-  std::size_t num_feature() const noexcept { return static_cast<std::size_t>(g_.num_feature); }
-  const compile::grouped_forest& grouped() const noexcept { return g_; }
-
-  /// out[r * num_output + k]: base margin k plus trees' weighted leaves, in tree order.
-  void margins(const rows& x, float missing, ir::tree_range trees, float* out) const {
-    run(x, missing, trees, out, false);
-  }
-
-  /// out[r * trees.size() + j]: leaf node id reached in tree trees.begin + j, as a float.
-  void leaves(const rows& x, float missing, ir::tree_range trees, float* out) const {
-    run(x, missing, trees, out, true);
-  }
-
- private:
   static constexpr std::size_t scratch_floats = 16384;  // slot buffer: 64 KiB on the stack
   static constexpr std::size_t max_block_rows = kernels::tile_rows;  // rows per kernel call
   static constexpr std::size_t max_super_rows = 4 * max_block_rows;  // rows per tree-tile pass
@@ -311,6 +326,8 @@ class engine {
       run_sliced(x, missing, trees, out);
     else if (!leaf_ids && sliced_row_ != nullptr && x.num_rows <= sliced_row_max_rows)
       run_sliced_rows(x, missing, trees, out);
+    else if (few_ && x.num_rows < kernels::few_rows)
+      few_->run_grouped(x, missing, trees, out, leaf_ids);
     else
       run_grouped(x, missing, trees, out, leaf_ids);
   }
@@ -587,6 +604,7 @@ class engine {
   std::size_t tile_trees_ = tile_trees;  // trees per kernel call, <= tile_trees
   isa_kind isa_ = isa_kind::scalar;
   detail::workspace_pool pool_;  // empty for models whose groups fit in L2
+  std::unique_ptr<const engine> few_;  // D = 3 groups for few rows, when these are D = 4
 };
 
 }  // namespace grove
