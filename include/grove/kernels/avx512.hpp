@@ -133,6 +133,34 @@ struct group_eval<xsimd::avx512bw, depth_v, width_v, categorical_v> {
     if (nan_v || gathered) return right & ~(missing(value) & spare);
     return right;
   }
+
+  /// Two D = 3 groups (records at g0, g1) in the halves of one vector: one pick, one compare.
+  static constexpr bool evaluates_pairs = depth_v == 3 && !categorical_v && width_v < 2;
+  template <bool nan_v>
+  static unsigned mask_pair(const walk_view& v, std::size_t g0, std::size_t g1, const state& s,
+                            const float* x) noexcept {
+    static_assert(evaluates_pairs);
+    const __m512i idx = _mm512_inserti64x4(
+        _mm512_castsi256_si512(_mm256_load_si256(reinterpret_cast<const __m256i*>(v.slot + g0))),
+        _mm256_load_si256(reinterpret_cast<const __m256i*>(v.slot + g1)), 1);
+    __m512 value = s.pick(idx);
+    const unsigned spare0 = static_cast<std::uint32_t>(v.spare[g0]);
+    const unsigned spare1 = static_cast<std::uint32_t>(v.spare[g1]);
+    bool gathered = false;
+    if constexpr (width_v == num_row_widths - 1) {
+      // Resident slots gather the same values they pick.
+      gathered = (((spare0 | spare1) >> spare_flags_shift) & gathers_slots) != 0;
+      if (gathered) value = _mm512_mask_i32gather_ps(value, 0xFFFF, idx, x, 4);
+    }
+    const __m512 threshold = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_load_ps(v.threshold + g0)),
+                                                _mm256_load_ps(v.threshold + g1), 1);
+    const unsigned right = _mm512_mask_cmp_ps_mask(0x7F7F, value, threshold, _CMP_NLT_UQ);
+    if (nan_v || gathered) {
+      const unsigned left = (spare0 & 0x7Fu) | ((spare1 & 0x7Fu) << 8);
+      return right & ~(static_cast<unsigned>(_mm512_cmp_ps_mask(value, value, _CMP_UNORD_Q)) & left);
+    }
+    return right;
+  }
 };
 
 /// A group's W exit words (64-byte aligned) in a zmm: all 16 lanes for W = 16, both halves

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "grove/kernels/sliced.hpp"
 
@@ -221,6 +222,23 @@ inline std::size_t group_exit(const walk_view& v, std::size_t g, const state_t& 
   return g + exit_index<arch_t, depth_v>(eval::template mask<nan_v>(v, g, state, x), v.lut);
 }
 
+/// True when `eval` has mask_pair<nan_v>(v, g0, g1, state, x): the masks of two D = 3 groups
+/// of one row from one vector evaluation (bits 0..7 the first's, 8..15 the second's).
+template <class eval, class = void>
+struct evaluates_pairs : std::false_type {};
+template <class eval>
+struct evaluates_pairs<eval, std::void_t<decltype(eval::evaluates_pairs)>>
+    : std::bool_constant<eval::evaluates_pairs> {};
+
+/// One step of walk j (its group g): the exit word joins word, the next group replaces g.
+template <class arch_t, int depth_v>
+inline void take_exit(const walk_view& v, std::uint32_t& g, std::int32_t& word,
+                      unsigned mask) noexcept {
+  const std::size_t e = g + exit_index<arch_t, depth_v>(mask, v.lut);
+  word |= v.ref[e];
+  g = static_cast<std::uint32_t>(v.next[e]);
+}
+
 /// One step of one row's walks through the chunk's n trees: tree k's group for this row is
 /// start[k * state_stride]; its exit word is OR-ed into the words collected so far in
 /// out[k * state_stride] and, unless this is the last step, its next group replaces start.
@@ -282,11 +300,12 @@ inline void walk_trees(const walk_view& v, const state_t& state, const float* x,
   walk w;
   for (int j0 = 0; j0 < num_trees; j0 += span) {
     const int n = num_trees - j0 < span ? num_trees - j0 : span;
-    int max_steps = 0;
+    int max_steps = 0, min_steps = steps[j0];
     for (int j = 0; j < n; ++j) {
       w.group[j] = static_cast<std::uint32_t>(roots[j0 + j] * record_words(depth_v));
       w.word[j] = 0;
       max_steps = steps[j0 + j] > max_steps ? steps[j0 + j] : max_steps;
+      min_steps = steps[j0 + j] < min_steps ? steps[j0 + j] : min_steps;
     }
     for (int s = 0; s < max_steps; ++s) {
       // Ask for every line of this pass first: they then arrive in parallel. Nothing waits for
@@ -300,11 +319,31 @@ inline void walk_trees(const walk_view& v, const state_t& state, const float* x,
           if (!ref_line_holds_next && s + 1 < steps[j0 + j]) __builtin_prefetch(v.next + g);
         }
       }
-      for (int j = 0; j < n; ++j) {
-        if (s >= steps[j0 + j]) continue;
-        const std::size_t e = group_exit<eval, depth_v, nan_v, arch_t>(v, w.group[j], state, x);
-        w.word[j] |= v.ref[e];
-        w.group[j] = static_cast<std::uint32_t>(v.next[e]);
+      if constexpr (depth_v == 3 && evaluates_pairs<eval>::value) {
+        // Two walks per evaluation while both go on: one pick, one compare for 16 lanes. When
+        // every walk takes each step (depthwise trees), nothing is tested per walk.
+        const bool every_walk = s < min_steps;
+        for (int j = 0; j < n; j += 2) {
+          const bool first = every_walk || s < steps[j0 + j];
+          const bool second = j + 1 < n && (every_walk || s < steps[j0 + j + 1]);
+          if (first && second) {
+            const unsigned m =
+                eval::template mask_pair<nan_v>(v, w.group[j], w.group[j + 1], state, x);
+            take_exit<arch_t, depth_v>(v, w.group[j], w.word[j], m & 255u);
+            take_exit<arch_t, depth_v>(v, w.group[j + 1], w.word[j + 1], m >> 8);
+            continue;
+          }
+          for (int i = j; i < j + 2 && i < n; ++i)
+            if (s < steps[j0 + i])
+              take_exit<arch_t, depth_v>(v, w.group[i], w.word[i],
+                                 eval::template mask<nan_v>(v, w.group[i], state, x));
+        }
+      } else {
+        for (int j = 0; j < n; ++j) {
+          if (s >= steps[j0 + j]) continue;
+          take_exit<arch_t, depth_v>(v, w.group[j], w.word[j],
+                             eval::template mask<nan_v>(v, w.group[j], state, x));
+        }
       }
     }
     for (int j = 0; j < n; ++j) out[static_cast<std::size_t>(j0 + j) * tile_rows] = w.word[j];
