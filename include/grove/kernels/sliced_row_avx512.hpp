@@ -205,6 +205,8 @@ struct avx512vbmi_sliced_row {
 
 }  // namespace grove::kernels
 
+#undef GROVE_TARGET_VBMI
+
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
