@@ -132,7 +132,9 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
       }
   }
 
-  if (s.num_columns <= kernels::sliced_row_max_columns) {
+  // The one-row kernel's arrays, for forests whose row fits its two byte registers.
+  const bool row_bytes = s.num_columns <= kernels::sliced_row_max_columns;
+  if (row_bytes) {
     constexpr std::size_t per_column = kernels::sliced_probe_floats;
     s.row_threshold.assign(static_cast<std::size_t>(s.num_columns) * per_column, inf);
     s.row_bound.assign(static_cast<std::size_t>(s.num_columns) * 16, inf);
@@ -149,7 +151,6 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
   s.leaves_per_tree = std::max<std::size_t>(16, s.nodes_per_tree);
   s.node_column.assign(T * s.nodes_per_tree, 0);
   s.node_bin.assign(T * s.nodes_per_tree + kernels::sliced_row_overread, 0);
-  const bool row_bytes = s.num_columns <= kernels::sliced_row_max_columns;
   if (row_bytes) s.node_byte.assign(T * s.nodes_per_tree + kernels::sliced_row_overread, 0);
   s.leaf.assign(T * s.leaves_per_tree, 0.0f);
   struct pending {

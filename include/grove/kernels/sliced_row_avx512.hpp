@@ -84,34 +84,28 @@ struct avx512vbmi_sliced_row {
     return _cvtmask64_u64(_mm512_cmpge_epu8_mask(bytes, _mm512_loadu_si512(v.node_bin + n)));
   }
 
-  /// The "goes right" bits of the 512 nodes from node offset n, 64 per 64-bit lane. The words
-  /// go to the vector through registers: stored and loaded as one vector, a load that cannot be
-  /// forwarded from the eight stores waits for them to leave the core (measured 2x slower).
-  GROVE_TARGET_VBMI static __m512i compare512(const sliced_view& v, __m512i lo, __m512i hi,
-                                              std::size_t n) noexcept {
-    return _mm512_set_epi64(
-        static_cast<long long>(compare64(v, lo, hi, n + 448)),
-        static_cast<long long>(compare64(v, lo, hi, n + 384)),
-        static_cast<long long>(compare64(v, lo, hi, n + 320)),
-        static_cast<long long>(compare64(v, lo, hi, n + 256)),
-        static_cast<long long>(compare64(v, lo, hi, n + 192)),
-        static_cast<long long>(compare64(v, lo, hi, n + 128)),
-        static_cast<long long>(compare64(v, lo, hi, n + 64)),
-        static_cast<long long>(compare64(v, lo, hi, n)));
+  /// Word i of compare_words: the bits of the 64 nodes at n + 64 i, or 0 past `words`.
+  template <int words, int i>
+  GROVE_TARGET_VBMI static long long compare_word(const sliced_view& v, __m512i lo, __m512i hi,
+                                                  std::size_t n) noexcept {
+    if constexpr (i < words)
+      return static_cast<long long>(compare64(v, lo, hi, n + 64 * i));
+    else
+      return 0;
   }
 
-  /// The same for 256 and 128 nodes (the upper words zero).
-  GROVE_TARGET_VBMI static __m512i compare256(const sliced_view& v, __m512i lo, __m512i hi,
-                                              std::size_t n) noexcept {
-    return _mm512_set_epi64(0, 0, 0, 0, static_cast<long long>(compare64(v, lo, hi, n + 192)),
-                            static_cast<long long>(compare64(v, lo, hi, n + 128)),
-                            static_cast<long long>(compare64(v, lo, hi, n + 64)),
-                            static_cast<long long>(compare64(v, lo, hi, n)));
-  }
-  GROVE_TARGET_VBMI static __m512i compare128(const sliced_view& v, __m512i lo, __m512i hi,
-                                              std::size_t n) noexcept {
-    return _mm512_set_epi64(0, 0, 0, 0, 0, 0, static_cast<long long>(compare64(v, lo, hi, n + 64)),
-                            static_cast<long long>(compare64(v, lo, hi, n)));
+  /// The "goes right" bits of the 64 x `words` (2, 4 or 8) nodes from node offset n, 64 per
+  /// 64-bit lane, the upper lanes zero. The words go to the vector through registers: stored
+  /// and loaded as one vector, a load that cannot be forwarded from the stores waits for them
+  /// to leave the core (measured 2x slower).
+  template <int words>
+  GROVE_TARGET_VBMI static __m512i compare_words(const sliced_view& v, __m512i lo, __m512i hi,
+                                                 std::size_t n) noexcept {
+    return _mm512_set_epi64(
+        compare_word<words, 7>(v, lo, hi, n), compare_word<words, 6>(v, lo, hi, n),
+        compare_word<words, 5>(v, lo, hi, n), compare_word<words, 4>(v, lo, hi, n),
+        compare_word<words, 3>(v, lo, hi, n), compare_word<words, 2>(v, lo, hi, n),
+        compare_word<words, 1>(v, lo, hi, n), compare_word<words, 0>(v, lo, hi, n));
   }
 
   /// Trees [t0, t1) of depth_v (3 to 5) levels, 16 at a time: their compare bits, one tree
@@ -126,12 +120,14 @@ struct avx512vbmi_sliced_row {
     float sum = acc[0];
     for (std::size_t t = t0; t < t1; t += 16) {
       __m512i bits;
+      // 16 trees' nodes fill 16 x 2^depth_v / 64 words; each tree's bits widen to a lane.
+      const __m512i words = compare_words<(16 << depth_v) / 64>(v, lo, hi, t * nodes);
       if constexpr (depth_v == 5)
-        bits = compare512(v, lo, hi, t * nodes);
+        bits = words;
       else if constexpr (depth_v == 4)
-        bits = _mm512_cvtepu16_epi32(_mm512_castsi512_si256(compare256(v, lo, hi, t * nodes)));
+        bits = _mm512_cvtepu16_epi32(_mm512_castsi512_si256(words));
       else
-        bits = _mm512_cvtepu8_epi32(_mm512_castsi512_si128(compare128(v, lo, hi, t * nodes)));
+        bits = _mm512_cvtepu8_epi32(_mm512_castsi512_si128(words));
       __m512i h = one;
       for (int l = 0; l < depth_v; ++l)
         h = _mm512_ternarylogic_epi32(_mm512_add_epi32(h, h), _mm512_srlv_epi32(bits, h), one,
@@ -150,7 +146,7 @@ struct avx512vbmi_sliced_row {
     const __m512i one = _mm512_set1_epi64(1);
     float sum = acc[0];
     for (std::size_t t = t0; t < t1; t += 8) {
-      const __m512i bits = compare512(v, lo, hi, t * 64);
+      const __m512i bits = compare_words<8>(v, lo, hi, t * 64);
       __m512i h = one;
       for (int l = 0; l < 6; ++l)
         h = _mm512_ternarylogic_epi64(_mm512_add_epi64(h, h), _mm512_srlv_epi64(bits, h), one,

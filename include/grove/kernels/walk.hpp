@@ -230,7 +230,8 @@ template <class eval>
 struct evaluates_pairs<eval, std::void_t<decltype(eval::evaluates_pairs)>>
     : std::bool_constant<eval::evaluates_pairs> {};
 
-/// One step of walk j (its group g): the exit word joins word, the next group replaces g.
+/// One step of a walk at group g, given the group's mask: the exit word joins `word` and the
+/// next group replaces g.
 template <class arch_t, int depth_v>
 inline void take_exit(const walk_view& v, std::uint32_t& g, std::int32_t& word,
                       unsigned mask) noexcept {
