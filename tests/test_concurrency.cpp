@@ -20,6 +20,7 @@
 #include <initializer_list>
 #include <iostream>
 #include <limits>
+#include <mutex>
 #include <new>
 #include <string>
 #include <thread>
@@ -437,6 +438,48 @@ TEST_CASE("concurrency: contributions of a tree too big for the stack scratch",
       }
       INFO("row " << r);
       CHECK(std::abs(sum - margin[r]) <= 1e-4 * scale);
+    }
+  }
+}
+
+TEST_CASE("concurrency: parallel_for covers every row once, in shrinking whole chunks",
+          "[concurrency]") {
+  struct piece {
+    std::size_t begin, end;
+  };
+  for (std::size_t threads : {1, 2, 3, 8}) {
+    for (std::size_t n : {0, 1, 255, 256, 257, 1000, 4096, 100000, 100003}) {
+      for (std::size_t min_chunk : {1, 8, 256}) {
+        INFO("threads " << threads << ", rows " << n << ", min_chunk " << min_chunk);
+        std::vector<std::atomic<int>> seen(n);
+        std::mutex m;
+        std::vector<piece> pieces;
+        grove::detail::parallel_for(n, threads, min_chunk, [&](std::size_t b, std::size_t e) {
+          for (std::size_t r = b; r < e; ++r) seen[r].fetch_add(1, std::memory_order_relaxed);
+          std::lock_guard<std::mutex> lock(m);
+          pieces.push_back({b, e});
+        });
+        std::size_t wrong = 0;
+        for (std::size_t r = 0; r < n; ++r) wrong += seen[r].load() != 1;
+        CHECK(wrong == 0);
+        std::sort(pieces.begin(), pieces.end(),
+                  [](const piece& a, const piece& b) { return a.begin < b.begin; });
+        const bool one_piece = threads == 1 || n / min_chunk < 2;
+        if (one_piece) {
+          REQUIRE(pieces.size() == 1);
+          CHECK(pieces[0].end == n);
+          continue;
+        }
+        // Every piece but the last is a whole number of min_chunks, and none is longer than
+        // the one before it: the end of the range is handed out in small pieces.
+        for (std::size_t k = 0; k < pieces.size(); ++k) {
+          const std::size_t size = pieces[k].end - pieces[k].begin;
+          CHECK(size > 0);
+          if (k + 1 < pieces.size()) CHECK(size % min_chunk == 0);
+          if (k > 0) CHECK(size <= pieces[k - 1].end - pieces[k - 1].begin);
+        }
+        CHECK(pieces.back().end - pieces.back().begin <= min_chunk);
+      }
     }
   }
 }
