@@ -12,6 +12,8 @@
 //   reference          ir::reference_margin in a loop, one thread
 //   engine.<isa>.d<D>  grove::engine (when <grove/engine.hpp> exists), every ISA the CPU has
 // Counters: ns_per_row_tree = real time / (rows x trees), rows_per_s, trees, batch, threads.
+// machine/simd_fma/thr:<threads> is a control: fixed SIMD arithmetic (no memory traffic) split
+// over the same thread pool, so every run shows how much a second core gives on this machine.
 // Small batches cycle their start through the pool, so caches see a realistic stream of rows.
 //
 // Own flags (before Google Benchmark's): --grove_models=a,b (prepare/register only these models),
@@ -44,6 +46,7 @@
 
 #include <grove/grove.hpp>
 #include <grove/ir/reference.hpp>
+#include <xsimd/xsimd.hpp>
 
 #if __has_include(<grove/engine.hpp>)
 #include <grove/engine.hpp>
@@ -384,6 +387,35 @@ void bm_engine(benchmark::State& state, const model_def* def, const std::string&
 }
 #endif
 
+/// Control for thread scaling: 64 equal units of register-only SIMD multiply-adds (12
+/// independent chains, enough to keep the FMA units busy), split over `threads` threads by the
+/// same parallel_for the predictor uses. Its one-thread / all-core ratio is what the machine
+/// itself gives to throughput-bound vector code in this run.
+void bm_machine_simd(benchmark::State& state) {
+  using batch = xsimd::batch<float>;
+  const auto threads = static_cast<std::size_t>(state.range(0));
+  constexpr std::size_t units = 64, steps = 300000, chains = 12;
+  std::vector<float> sums(units);
+  auto unit = [&](std::size_t b, std::size_t e) {
+    for (std::size_t u = b; u < e; ++u) {
+      batch acc[chains];
+      for (std::size_t c = 0; c < chains; ++c) acc[c] = batch(1.0f + static_cast<float>(c + u));
+      const batch scale(0.9999999f), shift(1e-7f);
+      for (std::size_t i = 0; i < steps; ++i)
+        for (std::size_t c = 0; c < chains; ++c) acc[c] = xsimd::fma(acc[c], scale, shift);
+      batch total = acc[0];
+      for (std::size_t c = 1; c < chains; ++c) total += acc[c];
+      sums[u] = xsimd::hadd(total);
+    }
+  };
+  for (auto _ : state) {
+    grove::detail::parallel_for(units, threads, 1, unit);
+    benchmark::DoNotOptimize(sums.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["threads"] = static_cast<double>(threads);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Registration
 // ---------------------------------------------------------------------------------------------
@@ -447,7 +479,14 @@ std::vector<std::string> register_variant(const std::string& name, const make_t&
 std::vector<std::string> register_all(const std::vector<model_def>& defs, const bench_options& o) {
   std::vector<std::string> names;
   auto add = [&](const std::vector<std::string>& v) { names.insert(names.end(), v.begin(), v.end()); };
+  const auto cores = static_cast<std::int64_t>(grove::detail::hardware_threads());
   for (bool all_cores : {false, true}) {
+    if (!all_cores || cores > 1) {
+      benchmark::internal::Benchmark* b =
+          benchmark::RegisterBenchmark("machine/simd_fma", bm_machine_simd);
+      b->ArgName("thr")->Arg(all_cores ? cores : 1)->UseRealTime()->Unit(benchmark::kMillisecond);
+      if (!o.explicit_min_time) b->MinTime(0.3);
+    }
     for (const model_def& d : defs) {
       if (!o.only_models.empty() &&
           std::find(o.only_models.begin(), o.only_models.end(), d.name) == o.only_models.end())

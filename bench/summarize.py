@@ -17,6 +17,7 @@ import sys
 from collections import OrderedDict
 
 NAME_RE = re.compile(r"^(?P<model>[^/]+)/(?P<variant>[^/]+)/rows:(?P<rows>\d+)/thr:(?P<thr>\d+)")
+CONTROL_RE = re.compile(r"^machine/simd_fma/thr:(?P<thr>\d+)")
 
 
 def load(path):
@@ -26,6 +27,7 @@ def load(path):
     # Per benchmark: the median aggregate when it had repetitions, else its single run.
     table = {}  # (model, variant, rows, thr) -> (ns_per_row_tree, rows_per_s, label)
     priority = {}
+    control = {}  # thread count -> real time of the machine's SIMD control (median)
     for r in runs:
         if r.get("error_occurred"):
             continue
@@ -35,6 +37,9 @@ def load(path):
             prio = 2
         else:
             prio = 1
+        c = CONTROL_RE.match(r.get("run_name") or r["name"])
+        if c and (prio == 2 or int(c["thr"]) not in control):
+            control[int(c["thr"])] = r["real_time"]
         m = NAME_RE.match(r.get("run_name") or r["name"])
         if not m:
             continue
@@ -51,7 +56,7 @@ def load(path):
             continue
         priority[key] = prio
         table[key] = (ns, r.get("rows_per_s"), r.get("label", ""))
-    return doc.get("context", {}), table
+    return doc.get("context", {}), table, control
 
 
 def variant_order(v):
@@ -78,7 +83,7 @@ def main(argv):
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2
-    context, table = load(argv[1])
+    context, table, control = load(argv[1])
     if not table:
         print("no benchmark results in " + argv[1], file=sys.stderr)
         return 1
@@ -152,8 +157,34 @@ def main(argv):
             continue
         g = math.exp(sum(math.log(x) for x in xs) / len(xs))
         out.append(f"| {v} | {len(xs)} | {g:.2f}x |")
+    out.extend(scaling_table(models, table, control))
     print("\n".join(out))
     return 0
+
+
+def scaling_table(models, table, control):
+    """Time with one thread over time with all cores, 100k rows, beside the machine's control."""
+    threads = sorted({k[3] for k in table if k[3] > 1})
+    if not threads:
+        return []
+    many = threads[-1]
+    out = ["", f"### Threads: 100k rows, time with 1 thread / time with {many}", ""]
+    out.append("| model | predictor | xgboost |")
+    out.append("|---|---|---|")
+
+    def ratio(model, variant):
+        one, all_ = table.get((model, variant, 100000, 1)), table.get((model, variant, 100000, many))
+        if not one or not all_ or not one[0] or not all_[0]:
+            return "-"
+        return f"{one[0] / all_[0]:.2f}x"
+
+    for model in models:
+        out.append(f"| {model} | {ratio(model, 'predictor')} | {ratio(model, 'xgboost')} |")
+    if 1 in control and many in control:
+        out.append("")
+        out.append(f"Control in the same run (machine/simd_fma: register-only SIMD multiply-adds, "
+                   f"no memory traffic): {control[1] / control[many]:.2f}x with {many} threads.")
+    return out
 
 
 if __name__ == "__main__":
