@@ -55,9 +55,11 @@ std::string describe_first_difference(const std::vector<float>& got,
 }
 
 /// Margin checks that went through the sliced kernel (calls of sliced_min_rows rows or more),
-/// and through its one-row form (calls of at most sliced_row_max_rows rows, where it exists).
+/// through its one-row form (calls of at most sliced_row_max_rows rows, where it exists), and
+/// through the one-row form's 16-bit word nodes.
 int sliced_checks = 0;
 int sliced_row_checks = 0;
+int sliced_row_word_checks = 0;
 
 /// Runs every ISA x depth (and the sliced kernel) on rows X against the reference, for the given
 /// missing values and tree ranges. Returns the number of engine configurations checked.
@@ -77,19 +79,29 @@ int check_forest(const forest& f, const std::vector<float>& X, std::size_t n_row
       }
       for (isa_kind isa : machine_isas()) {
         // Group walks at D = 3 and D = 4, then D = 3 with the sliced kernel allowed (on ISAs
-        // without one, or for models it cannot take, that is the D = 3 walk again).
-        for (int config = 0; config < 3; ++config) {
+        // without one, or for models it cannot take, that is the D = 3 walk again), and where
+        // the one-row kernel has byte nodes, once more with its word nodes.
+        const bool word_nodes_too =
+            isa == isa_kind::avx512 && grove::kernels::cpu_has_byte_permutes();
+        for (int config = 0; config < (word_nodes_too ? 4 : 3); ++config) {
           const int depth = config == 1 ? 4 : 3;
-          const bool sliced = config == 2;
-          const engine e(f, engine_options{isa, depth, sliced});
+          const bool sliced = config >= 2;
+          engine_options options{isa, depth, sliced};
+          options.row_byte_permutes = config != 3;
+          const engine e(f, options);
           INFO(label << " isa=" << grove::to_string(isa) << " depth=" << depth
-                     << " sliced=" << e.sliced() << " missing=" << missing << " trees=["
-                     << range.begin << "," << range.end << ") rows=" << n_rows);
+                     << " sliced=" << e.sliced() << " row bytes=" << options.row_byte_permutes
+                     << " missing=" << missing << " trees=[" << range.begin << "," << range.end
+                     << ") rows=" << n_rows);
           REQUIRE(e.isa() == isa);
           REQUIRE(e.group_depth() == depth);
           REQUIRE((sliced || !e.sliced()));
           if (e.sliced() && n_rows >= engine::sliced_min_rows) ++sliced_checks;
-          if (e.sliced_rows() && n_rows <= engine::sliced_row_max_rows) ++sliced_row_checks;
+          if (e.sliced_rows() && n_rows <= engine::sliced_row_max_rows) {
+            ++sliced_row_checks;
+            if (!options.row_byte_permutes || !grove::kernels::cpu_has_byte_permutes())
+              ++sliced_row_word_checks;
+          }
           std::vector<float> got(n_rows * K, 12345.0f), got_leaf(n_rows * range.size(), 12345.0f);
           e.margins(x, missing, range, got.data());
           e.leaves(x, missing, range, got_leaf.data());
@@ -459,7 +471,8 @@ void check_sliced(const random_spec& s, std::uint32_t seed, bool expect_sliced) 
     const engine e(f, engine_options{isa, 3, true});
     CHECK(e.sliced() == expect_sliced);
   }
-  const int before = sliced_checks, rows_before = sliced_row_checks;
+  const int before = sliced_checks, rows_before = sliced_row_checks,
+            words_before = sliced_row_word_checks;
   for (std::size_t n : {1, 3, 15, 16, 32, 63, 64, 65, 200}) {
     const auto cols = static_cast<std::size_t>(s.num_feature);
     check_forest(f, random_rows(rng, n, s.num_feature), n, cols, {nan_f, -999.0f, 0.0f},
@@ -468,12 +481,15 @@ void check_sliced(const random_spec& s, std::uint32_t seed, bool expect_sliced) 
                  some_ranges(f.num_trees()), "threshold rows, seed " + std::to_string(seed));
   }
   if (!sliced_isas().empty() && expect_sliced) CHECK(sliced_checks > before);
-  // The one-row kernel: AVX-512 with byte permutes, at most 64 features read.
+  // The one-row kernel: AVX-512, at most 64 features read; its word nodes every time (where the
+  // CPU has byte permutes, through row_byte_permutes = false).
   const bool row_kernel = expect_sliced && s.num_feature <= grove::kernels::sliced_row_max_columns &&
                           grove::cpu_supports(isa_kind::avx512) &&
-                          grove::kernels::cpu_has_byte_permutes() &&
                           grove::isa_compiled(isa_kind::avx512);
-  if (row_kernel) CHECK(sliced_row_checks > rows_before);
+  if (row_kernel) {
+    CHECK(sliced_row_checks > rows_before);
+    CHECK(sliced_row_word_checks > words_before);
+  }
 }
 
 }  // namespace

@@ -128,6 +128,9 @@ struct engine_options {
   /// (one row of the 2000-tree depth-8 model: 16 -> 12.5 ns per tree), for the memory of a
   /// second copy of the groups.
   bool few_row_groups = true;
+  /// Let the one-row sliced kernel use byte permutes (AVX-512 VBMI) where the CPU has them; when
+  /// false, or without them, it uses its 16-bit word form (AVX-512 BW), about 1.5x the work.
+  bool row_byte_permutes = true;
 };
 
 /**
@@ -199,7 +202,14 @@ class engine {
     view_.prefetch = value_view_.prefetch = walked_bytes > prefetch_above_bytes;
     for (std::int32_t ls : g_.leaf_size) scalar_leaves_ = scalar_leaves_ && ls == 1;
     if (options.sliced && ks_.sliced != nullptr && num_output() <= max_value_outputs) {
-      s_ = compile::build_sliced_forest(f);
+      // The one-row kernel's nodes: bytes where the CPU has byte permutes, else 16-bit words.
+      const bool bytes = options.row_byte_permutes && kernels::cpu_has_byte_permutes() &&
+                         ks_.sliced_row_bytes != nullptr;
+      const kernels::sliced_row_fn row = bytes ? ks_.sliced_row_bytes : ks_.sliced_row_words;
+      const compile::row_nodes nodes = row == nullptr ? compile::row_nodes::none
+                                       : bytes        ? compile::row_nodes::bytes
+                                                      : compile::row_nodes::words;
+      s_ = compile::build_sliced_forest(f, compile::sliced_max_depth, nodes);
       sliced_view_ = {s_.depth,
                       s_.num_columns,
                       s_.column_levels.data(),
@@ -208,14 +218,15 @@ class engine {
                       s_.node_column.data(),
                       s_.node_bin.data(),
                       s_.node_byte.empty() ? nullptr : s_.node_byte.data(),
+                      s_.node_word.empty() ? nullptr : s_.node_word.data(),
+                      s_.node_word_bin.empty() ? nullptr : s_.node_word_bin.data(),
                       s_.row_threshold.data(),
                       s_.row_bound.data(),
                       s_.leaves_per_tree,
                       s_.leaf.data(),
                       g_.output.data(),
                       num_output() == 1};
-      if (s_.usable() && !s_.node_byte.empty() && kernels::cpu_has_byte_permutes())
-        sliced_row_ = ks_.sliced_row;
+      if (s_.usable() && (!s_.node_byte.empty() || !s_.node_word.empty())) sliced_row_ = row;
     }
     // Trees per tile: a multiple of 8 (the kernel's walks in flight) whose groups fit in
     // tile_group_bytes, so they stay in L2 while a 256-row block passes. A group counts as 7

@@ -33,6 +33,11 @@ inline constexpr int sliced_max_depth = 6;  ///< 64 leaves: two 32-float lookup 
 /// Per feature: as many as kernels::sliced_search_levels tell apart, below the missing byte 255.
 inline constexpr int sliced_max_thresholds = (1 << kernels::sliced_search_levels) - 1;
 
+/// The form of the one-row kernel's node data build_sliced_forest keeps: bytes (for CPUs with
+/// AVX-512 VBMI byte permutes), 16-bit words (AVX-512 BW alone; see
+/// kernels/sliced_row_avx512.hpp), or none (no one-row kernel).
+enum class row_nodes { none, bytes, words };
+
 struct sliced_forest {
   int depth = 0;  ///< levels of every padded tree; 0 when the forest cannot be sliced
   std::int32_t num_columns = 0;
@@ -41,8 +46,8 @@ struct sliced_forest {
   /// Column c's kernels::sliced_probe_floats probes: search level l's 2^l at [2^l, 2^(l+1)),
   /// the sorted thresholds padded with +inf (a value >= a padding probe is >= every threshold).
   aligned_vector<float> probe;
-  /// For the one-row kernel (empty with node_byte): column c's sorted thresholds padded with
-  /// +inf to kernels::sliced_probe_floats, and every 16th of them (16 floats per column).
+  /// For the one-row kernel (empty when it has no node data): column c's sorted thresholds
+  /// padded with +inf to kernels::sliced_probe_floats, and every 16th of them (16 per column).
   aligned_vector<float> row_threshold;
   aligned_vector<float> row_bound;
   std::size_t nodes_per_tree = 0;  ///< 2^depth (entry 0 unused)
@@ -53,6 +58,10 @@ struct sliced_forest {
   /// when num_columns > kernels::sliced_row_max_columns. It and node_bin carry
   /// kernels::sliced_row_overread bytes past the last tree, for a kernel reading whole blocks.
   std::vector<std::uint8_t> node_byte;
+  /// The word form instead of node_byte (row_nodes::words), same size and padding: [tree][node]
+  /// the column | 0x8000 when missing values go left, and node_bin ^ that same 0x8000.
+  std::vector<std::uint16_t> node_word;
+  std::vector<std::uint16_t> node_word_bin;
   std::size_t leaves_per_tree = 0;     ///< max(16, 2^depth)
   aligned_vector<float> leaf;          ///< [tree][path]: the weighted leaf value the path reaches
 
@@ -81,8 +90,10 @@ inline std::vector<float> distinct_sorted(std::vector<float> values) {
 
 /// The sliced form of `f`, or one with depth 0 when a tree is deeper than `max_depth`, has a
 /// categorical split or vector leaves, or a feature has more than 255 thresholds (or a NaN one),
-/// or the splits read more than sliced_max_columns features.
-inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sliced_max_depth) {
+/// or the splits read more than sliced_max_columns features. The one-row kernel's node data
+/// take the form `nodes`.
+inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sliced_max_depth,
+                                         row_nodes nodes = row_nodes::bytes) {
   sliced_forest s;
   const std::size_t T = f.num_trees();
   int depth = 1;
@@ -132,9 +143,10 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
       }
   }
 
-  // The one-row kernel's arrays, for forests whose row fits its two byte registers.
-  const bool row_bytes = s.num_columns <= kernels::sliced_row_max_columns;
-  if (row_bytes) {
+  // The one-row kernel's arrays, for forests whose row fits its two registers.
+  const bool row_arrays =
+      nodes != row_nodes::none && s.num_columns <= kernels::sliced_row_max_columns;
+  if (row_arrays) {
     constexpr std::size_t per_column = kernels::sliced_probe_floats;
     s.row_threshold.assign(static_cast<std::size_t>(s.num_columns) * per_column, inf);
     s.row_bound.assign(static_cast<std::size_t>(s.num_columns) * 16, inf);
@@ -151,7 +163,14 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
   s.leaves_per_tree = std::max<std::size_t>(16, s.nodes_per_tree);
   s.node_column.assign(T * s.nodes_per_tree, 0);
   s.node_bin.assign(T * s.nodes_per_tree + kernels::sliced_row_overread, 0);
-  if (row_bytes) s.node_byte.assign(T * s.nodes_per_tree + kernels::sliced_row_overread, 0);
+  const std::size_t row_entries = T * s.nodes_per_tree + kernels::sliced_row_overread;
+  const bool row_bytes = row_arrays && nodes == row_nodes::bytes;
+  const bool row_words = row_arrays && nodes == row_nodes::words;
+  if (row_bytes) s.node_byte.assign(row_entries, 0);
+  if (row_words) {
+    s.node_word.assign(row_entries, 0);  // padding: column 0, bin 0, always right
+    s.node_word_bin.assign(row_entries, 0);
+  }
   s.leaf.assign(T * s.leaves_per_tree, 0.0f);
   struct pending {
     std::int32_t node;
@@ -184,6 +203,11 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
       const std::size_t byte = 2 * c + (t.default_left[n] ? 0 : 1);
       column[p.heap] = static_cast<std::uint16_t>(byte * kernels::sliced_rows);
       if (row_bytes) s.node_byte[i * s.nodes_per_tree + p.heap] = static_cast<std::uint8_t>(byte);
+      if (row_words) {
+        const unsigned left = t.default_left[n] ? 0x8000u : 0u;
+        s.node_word[i * s.nodes_per_tree + p.heap] = static_cast<std::uint16_t>(c | left);
+        s.node_word_bin[i * s.nodes_per_tree + p.heap] = static_cast<std::uint16_t>((j + 1) ^ left);
+      }
       bin[p.heap] = static_cast<std::uint8_t>(j + 1);
       stack.push_back({t.left[n], 2 * p.heap, p.level + 1});
       stack.push_back({t.right[n], 2 * p.heap + 1, p.level + 1});

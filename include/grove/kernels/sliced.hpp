@@ -37,6 +37,11 @@ struct sliced_view {
   /// [tree][node]: the node's byte among one row's 2 * sliced_row_max_columns quantized bytes
   /// (2 c + default right), or nullptr when the forest reads more columns than that.
   const std::uint8_t* node_byte;
+  /// [tree][node]: the node's column c, | 0x8000 when its missing values go left, and the bin it
+  /// compares, ^ 0x8000 likewise (see word_nodes); nullptr unless the forest was built with
+  /// the word form of the one-row nodes.
+  const std::uint16_t* node_word;
+  const std::uint16_t* node_word_bin;
   const float* row_threshold;  ///< sliced_probe_floats sorted thresholds per column (+inf after)
   const float* row_bound;      ///< 16 per column: every 16th of them
   std::size_t leaves_per_tree;        ///< max(16, 2^depth)
@@ -56,7 +61,7 @@ using sliced_fn = void (*)(const sliced_view& v, const float* xt, std::size_t t0
 /**
  * Adds trees [t0, t1) to the accumulators acc[output] of one row, whose column values are
  * x[c] (num_columns of them, missing values already NaN), in ascending tree order. Needs
- * v.node_byte.
+ * v.node_byte (the byte form) or v.node_word (the word form).
  */
 using sliced_row_fn = void (*)(const sliced_view& v, const float* x, std::size_t t0,
                                std::size_t t1, float* acc);
@@ -70,12 +75,14 @@ inline bool cpu_has_byte_permutes() noexcept {
 #endif
 }
 
-/// sliced_kernel<arch>::block: the architecture's sliced kernel, or nullptr; ::row: its one-row
-/// kernel, or nullptr (taken only where cpu_has_byte_permutes()).
+/// sliced_kernel<arch>::block: the architecture's sliced kernel, or nullptr; ::row_bytes and
+/// ::row_words: its one-row kernel on byte nodes (taken only where cpu_has_byte_permutes()) and
+/// on 16-bit word nodes, or nullptr.
 template <class arch_t>
 struct sliced_kernel {
   static constexpr sliced_fn block = nullptr;
-  static constexpr sliced_row_fn row = nullptr;
+  static constexpr sliced_row_fn row_bytes = nullptr;
+  static constexpr sliced_row_fn row_words = nullptr;
 };
 
 namespace sliced_detail {

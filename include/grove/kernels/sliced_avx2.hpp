@@ -110,7 +110,8 @@ struct avx2_sliced_ops {
 
 template <>
 struct sliced_kernel<xsimd::avx2> {
-  static constexpr sliced_row_fn row = nullptr;
+  static constexpr sliced_row_fn row_bytes = nullptr;
+  static constexpr sliced_row_fn row_words = nullptr;
   static constexpr sliced_fn block = &sliced_detail::run_block<avx2_sliced_ops>;
 };
 

@@ -169,7 +169,8 @@ struct avx512bw_sliced_ops {
 template <>
 struct sliced_kernel<xsimd::avx512bw> {
   static constexpr sliced_fn block = &sliced_detail::run_block<avx512bw_sliced_ops>;
-  static constexpr sliced_row_fn row = &avx512vbmi_sliced_row::run;
+  static constexpr sliced_row_fn row_bytes = &sliced_row_bytes;
+  static constexpr sliced_row_fn row_words = &sliced_row_words;
 };
 
 }  // namespace grove::kernels

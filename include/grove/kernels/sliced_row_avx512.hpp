@@ -1,12 +1,13 @@
 #pragma once
 /// @file
-/// The one-row sliced kernel (AVX-512 VBMI; compile/sliced_forest.hpp). A single row is
-/// quantized once, two 16-float compares per column. Its 2 x 64 bytes (each column with
-/// missing -> 0 and missing -> 255) then sit in two registers, and one byte permute (vpermi2b)
-/// plus one byte compare evaluate 64 nodes: a whole padded tree of depth 6, two of depth 5,
-/// four of depth 4. The compare bits of 16 trees (8 of depth 6) go to one vector, a tree per
-/// lane, where their paths walk down the levels together; each path indexes its tree's leaf
-/// table. No load depends on a node's outcome but the leaf's, so the trees' work overlaps
+/// The one-row sliced kernel (AVX-512; compile/sliced_forest.hpp). A single row is quantized
+/// once, two 16-float compares per column, into two registers: with AVX-512 VBMI 2 x 64 bytes
+/// (each column with missing -> 0 and missing -> 255), and one byte permute (vpermi2b) plus one
+/// byte compare evaluate 64 nodes; with AVX-512 BW alone (Skylake-SP, Cascade Lake) 64 16-bit
+/// words, and two word permutes (vpermi2w), two XORs and two word compares do. 64 nodes are a
+/// whole padded tree of depth 6, two of depth 5, four of depth 4. The compare bits of 16 trees
+/// (8 of depth 6) go to one vector, a tree per lane, where their paths walk down the levels
+/// together; each path indexes its tree's leaf table. No load depends on a node's outcome but the leaf's, so the trees' work overlaps
 /// freely, where a group walk reads each step's next group only once the step before has
 /// found it.
 ///
@@ -33,40 +34,98 @@
 #endif
 
 // The byte permutes need AVX-512 VBMI on top of the AVX-512 BW the kernel units are built for;
-// the engine checks it on the CPU (cpu_has_byte_permutes) before taking this kernel.
+// the engine checks it on the CPU (cpu_has_byte_permutes) before taking that form.
 #if defined(__GNUC__) || defined(__clang__)
 #define GROVE_TARGET_VBMI __attribute__((target("avx512vbmi")))
+#define GROVE_FLATTEN __attribute__((flatten))
 #else
 #define GROVE_TARGET_VBMI
+#define GROVE_FLATTEN
 #endif
 
 namespace grove::kernels {
 
-struct avx512vbmi_sliced_row {
-  /// The row's quantized bytes: q[2 c] = bin of column c, missing -> 0; q[2 c + 1] the same,
-  /// missing -> 255 (bytes past the columns 0). The bin, #{thresholds <= x}, is counted with
-  /// two compares of 16: every 16th threshold gives the 16 that hold the boundary, which are
-  /// counted. NaN is <= nothing (bin 0); +inf is <= the +inf padding too, so bins stop at 255
-  /// (still above every split's bin - 1).
-  GROVE_TARGET_VBMI static void quantize(const sliced_view& v, const float* x,
-                                         std::uint8_t* q) noexcept {
-    _mm512_store_si512(q, _mm512_setzero_si512());
-    _mm512_store_si512(q + 64, _mm512_setzero_si512());
+namespace sliced_row_detail {
+
+/// A column's bin, #{thresholds <= x}, counted with two compares of 16: every 16th threshold
+/// gives the 16 that hold the boundary, which are counted. NaN is <= nothing (bin 0); +inf is
+/// <= the +inf padding too, so bins stop at 255 (still above every split's bin - 1).
+inline unsigned column_bin(const sliced_view& v, std::size_t column, float x) noexcept {
+  const __m512 value = _mm512_set1_ps(x);
+  const unsigned coarse = static_cast<unsigned>(__builtin_popcount(
+      _mm512_cmp_ps_mask(_mm512_load_ps(v.row_bound + 16 * column), value, _CMP_LE_OQ)));
+  const unsigned block = coarse - (coarse != 0);
+  const float* sorted = v.row_threshold + column * sliced_probe_floats + 16 * block;
+  const unsigned fine = static_cast<unsigned>(__builtin_popcount(
+      _mm512_cmp_ps_mask(_mm512_load_ps(sorted), value, _CMP_LE_OQ)));
+  return std::min(16 * block + fine, 255u);
+}
+
+}  // namespace sliced_row_detail
+
+/// Nodes as bytes (AVX-512 VBMI): the row is q[2 c] = bin of column c, missing -> 0, and
+/// q[2 c + 1] the same with missing -> 255 (bytes past the columns 0); node n reads byte
+/// node_byte[n] (2 c + default right) and goes right when it is >= node_bin[n].
+struct byte_nodes {
+  static void quantize(const sliced_view& v, const float* x, __m512i& lo, __m512i& hi) noexcept {
+    alignas(64) std::uint8_t q[2 * sliced_row_max_columns] = {};
     for (std::int32_t c = 0; c < v.num_columns; ++c) {
-      const __m512 value = _mm512_set1_ps(x[c]);
       const auto column = static_cast<std::size_t>(c);
-      const unsigned coarse = static_cast<unsigned>(__builtin_popcount(
-          _mm512_cmp_ps_mask(_mm512_load_ps(v.row_bound + 16 * column), value, _CMP_LE_OQ)));
-      const unsigned block = coarse - (coarse != 0);
-      const float* sorted = v.row_threshold + column * sliced_probe_floats + 16 * block;
-      const unsigned fine = static_cast<unsigned>(__builtin_popcount(
-          _mm512_cmp_ps_mask(_mm512_load_ps(sorted), value, _CMP_LE_OQ)));
-      const unsigned bin = std::min(16 * block + fine, 255u);
+      const unsigned bin = sliced_row_detail::column_bin(v, column, x[c]);
       q[2 * column] = static_cast<std::uint8_t>(bin);
       q[2 * column + 1] = static_cast<std::uint8_t>(x[c] != x[c] ? 255u : bin);
     }
+    lo = _mm512_load_si512(q);
+    hi = _mm512_load_si512(q + 64);
   }
 
+  /// The "goes right" bits of the 64 nodes at node offset n.
+  GROVE_TARGET_VBMI static std::uint64_t compare64(const sliced_view& v, __m512i lo, __m512i hi,
+                                                   std::size_t n) noexcept {
+    const __m512i bytes = _mm512_permutex2var_epi8(lo, _mm512_loadu_si512(v.node_byte + n), hi);
+    return _cvtmask64_u64(_mm512_cmpge_epu8_mask(bytes, _mm512_loadu_si512(v.node_bin + n)));
+  }
+};
+
+/// Nodes as 16-bit words (AVX-512 BW): the row is w[c] = bin of column c, or 0x8000 when
+/// missing. Node n reads word node_word[n] & 63 (its column) and flips its bit 15 when bit 15 of
+/// node_word[n] is set (missing goes left); it goes right when the result is >= node_word_bin[n]
+/// (the bin, with bit 15 flipped the same way). So a missing value is 0x8000 against a bin below
+/// 256 where it goes right, 0 against a bin above 0x8000 where it goes left; other values keep
+/// their order either way.
+struct word_nodes {
+  static void quantize(const sliced_view& v, const float* x, __m512i& lo, __m512i& hi) noexcept {
+    alignas(64) std::uint16_t w[sliced_row_max_columns] = {};
+    for (std::int32_t c = 0; c < v.num_columns; ++c) {
+      const auto column = static_cast<std::size_t>(c);
+      w[column] = static_cast<std::uint16_t>(
+          x[c] != x[c] ? 0x8000u : sliced_row_detail::column_bin(v, column, x[c]));
+    }
+    lo = _mm512_load_si512(w);
+    hi = _mm512_load_si512(w + 32);
+  }
+
+  /// The "goes right" bits of the 32 nodes at node offset n.
+  static std::uint32_t compare32(const sliced_view& v, __m512i lo, __m512i hi,
+                                 std::size_t n) noexcept {
+    const __m512i at = _mm512_loadu_si512(v.node_word + n);
+    const __m512i words = _mm512_permutex2var_epi16(lo, at, hi);
+    constexpr int xor_and = 0x78;  // ternary logic: a ^ (b & c), here words ^ (at & 0x8000)
+    const __m512i flipped =
+        _mm512_ternarylogic_epi32(words, at, _mm512_set1_epi16(-0x8000), xor_and);
+    return _cvtmask32_u32(
+        _mm512_cmpge_epu16_mask(flipped, _mm512_loadu_si512(v.node_word_bin + n)));
+  }
+
+  static std::uint64_t compare64(const sliced_view& v, __m512i lo, __m512i hi,
+                                 std::size_t n) noexcept {
+    return compare32(v, lo, hi, n) | std::uint64_t{compare32(v, lo, hi, n + 32)} << 32;
+  }
+};
+
+/// The kernel on one node form (byte_nodes or word_nodes).
+template <class nodes_t>
+struct sliced_row_avx512 {
   /// Adds tree t's leaf (its path: h - 2^depth, h the heap index reached) to its sum.
   static void add_leaf(const sliced_view& v, std::size_t t, std::size_t path, float& sum,
                        float* acc) noexcept {
@@ -77,19 +136,12 @@ struct avx512vbmi_sliced_row {
       acc[v.output[t]] += value;
   }
 
-  /// The "goes right" bits of the 64 nodes at node offset n.
-  GROVE_TARGET_VBMI static std::uint64_t compare64(const sliced_view& v, __m512i lo, __m512i hi,
-                                                   std::size_t n) noexcept {
-    const __m512i bytes = _mm512_permutex2var_epi8(lo, _mm512_loadu_si512(v.node_byte + n), hi);
-    return _cvtmask64_u64(_mm512_cmpge_epu8_mask(bytes, _mm512_loadu_si512(v.node_bin + n)));
-  }
-
   /// Word i of compare_words: the bits of the 64 nodes at n + 64 i, or 0 past `words`.
   template <int words, int i>
-  GROVE_TARGET_VBMI static long long compare_word(const sliced_view& v, __m512i lo, __m512i hi,
-                                                  std::size_t n) noexcept {
+  static long long compare_word(const sliced_view& v, __m512i lo, __m512i hi,
+                                std::size_t n) noexcept {
     if constexpr (i < words)
-      return static_cast<long long>(compare64(v, lo, hi, n + 64 * i));
+      return static_cast<long long>(nodes_t::compare64(v, lo, hi, n + 64 * i));
     else
       return 0;
   }
@@ -99,8 +151,8 @@ struct avx512vbmi_sliced_row {
   /// and loaded as one vector, a load that cannot be forwarded from the stores waits for them
   /// to leave the core (measured 2x slower).
   template <int words>
-  GROVE_TARGET_VBMI static __m512i compare_words(const sliced_view& v, __m512i lo, __m512i hi,
-                                                 std::size_t n) noexcept {
+  static __m512i compare_words(const sliced_view& v, __m512i lo, __m512i hi,
+                               std::size_t n) noexcept {
     return _mm512_set_epi64(
         compare_word<words, 7>(v, lo, hi, n), compare_word<words, 6>(v, lo, hi, n),
         compare_word<words, 5>(v, lo, hi, n), compare_word<words, 4>(v, lo, hi, n),
@@ -112,8 +164,8 @@ struct avx512vbmi_sliced_row {
   /// per 32-bit lane, walk down the levels together (h = 2 h + bit h: three ops per level for
   /// 16 trees), then each tree's leaf is added in order.
   template <int depth_v>
-  GROVE_TARGET_VBMI static void add_trees16(const sliced_view& v, __m512i lo, __m512i hi,
-                                            std::size_t t0, std::size_t t1, float* acc) noexcept {
+  static void add_trees16(const sliced_view& v, __m512i lo, __m512i hi, std::size_t t0,
+                          std::size_t t1, float* acc) noexcept {
     constexpr std::size_t nodes = std::size_t{1} << depth_v;
     alignas(64) std::uint32_t heap[16];
     const __m512i one = _mm512_set1_epi32(1);
@@ -140,8 +192,8 @@ struct avx512vbmi_sliced_row {
   }
 
   /// Trees [t0, t1) of 6 levels, 8 at a time, one per 64-bit lane.
-  GROVE_TARGET_VBMI static void add_trees8(const sliced_view& v, __m512i lo, __m512i hi,
-                                           std::size_t t0, std::size_t t1, float* acc) noexcept {
+  static void add_trees8(const sliced_view& v, __m512i lo, __m512i hi, std::size_t t0,
+                         std::size_t t1, float* acc) noexcept {
     alignas(64) std::uint64_t heap[8];
     const __m512i one = _mm512_set1_epi64(1);
     float sum = acc[0];
@@ -158,19 +210,16 @@ struct avx512vbmi_sliced_row {
     if (v.single_output) acc[0] = sum;
   }
 
-  /// Trees [t0, t1) of depth_v (1 or 2) levels: 64 / 2^depth_v of them per permute and
-  /// compare, each path walked in integer registers.
+  /// Trees [t0, t1) of depth_v (1 or 2) levels: 64 / 2^depth_v of them per 64 compares, each
+  /// path walked in integer registers.
   template <int depth_v>
-  GROVE_TARGET_VBMI static void add_trees(const sliced_view& v, __m512i lo, __m512i hi,
-                                          std::size_t t0, std::size_t t1, float* acc) noexcept {
+  static void add_trees(const sliced_view& v, __m512i lo, __m512i hi, std::size_t t0,
+                        std::size_t t1, float* acc) noexcept {
     constexpr std::size_t nodes = std::size_t{1} << depth_v;
     constexpr std::size_t per = 64 / nodes;
     float sum = acc[0];
     for (std::size_t t = t0; t < t1; t += per) {
-      const __m512i at = _mm512_loadu_si512(v.node_byte + t * nodes);
-      const __m512i bytes = _mm512_permutex2var_epi8(lo, at, hi);
-      const std::uint64_t right = _cvtmask64_u64(
-          _mm512_cmpge_epu8_mask(bytes, _mm512_loadu_si512(v.node_bin + t * nodes)));
+      const std::uint64_t right = nodes_t::compare64(v, lo, hi, t * nodes);
       const std::size_t count = std::min(per, t1 - t);
       for (std::size_t j = 0; j < count; ++j) {
         // Node h's bit is bit h of the tree's 2^depth_v; children of h: 2 h (left), 2 h + 1.
@@ -183,11 +232,10 @@ struct avx512vbmi_sliced_row {
     if (v.single_output) acc[0] = sum;
   }
 
-  GROVE_TARGET_VBMI static void run(const sliced_view& v, const float* x, std::size_t t0,
-                                    std::size_t t1, float* acc) noexcept {
-    alignas(64) std::uint8_t q[2 * sliced_row_max_columns];
-    quantize(v, x, q);
-    const __m512i lo = _mm512_load_si512(q), hi = _mm512_load_si512(q + 64);
+  static void run(const sliced_view& v, const float* x, std::size_t t0, std::size_t t1,
+                  float* acc) noexcept {
+    __m512i lo, hi;
+    nodes_t::quantize(v, x, lo, hi);
     switch (v.depth) {
       case 1: add_trees<1>(v, lo, hi, t0, t1, acc); break;
       case 2: add_trees<2>(v, lo, hi, t0, t1, acc); break;
@@ -199,9 +247,23 @@ struct avx512vbmi_sliced_row {
   }
 };
 
+/// The byte form, built for VBMI: flatten inlines the whole kernel here, so the byte compares
+/// are inlined too (a function built for fewer features cannot inline them).
+GROVE_TARGET_VBMI GROVE_FLATTEN inline void sliced_row_bytes(const sliced_view& v,
+                                                             const float* x, std::size_t t0,
+                                                             std::size_t t1, float* acc) noexcept {
+  sliced_row_avx512<byte_nodes>::run(v, x, t0, t1, acc);
+}
+
+GROVE_FLATTEN inline void sliced_row_words(const sliced_view& v, const float* x, std::size_t t0,
+                             std::size_t t1, float* acc) noexcept {
+  sliced_row_avx512<word_nodes>::run(v, x, t0, t1, acc);
+}
+
 }  // namespace grove::kernels
 
 #undef GROVE_TARGET_VBMI
+#undef GROVE_FLATTEN
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop

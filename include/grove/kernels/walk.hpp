@@ -174,7 +174,8 @@ using walk_fn = void (*)(const walk_view& v, const float* xs, std::size_t stride
 struct kernel_set {
   walk_fn walk[2][num_row_widths][2];
   sliced_fn sliced;  ///< nullptr where the architecture has no sliced kernel
-  sliced_row_fn sliced_row;  ///< nullptr where it has no one-row sliced kernel
+  sliced_row_fn sliced_row_bytes;  ///< one-row sliced kernel on byte nodes, or nullptr
+  sliced_row_fn sliced_row_words;  ///< the same on 16-bit word nodes, or nullptr
 };
 
 /// Trees walked together per pass over a block's rows (a chunk).
@@ -475,7 +476,8 @@ kernel_set make_kernel_set() noexcept {
   fill_kernel_set<arch_t, 4, 1>(ks);
   fill_kernel_set<arch_t, 4, 2>(ks);
   ks.sliced = sliced_kernel<arch_t>::block;
-  ks.sliced_row = sliced_kernel<arch_t>::row;
+  ks.sliced_row_bytes = sliced_kernel<arch_t>::row_bytes;
+  ks.sliced_row_words = sliced_kernel<arch_t>::row_words;
   return ks;
 }
 
