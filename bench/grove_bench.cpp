@@ -11,6 +11,8 @@
 //   predictor          grove::predictor, output::margin, options.threads
 //   reference          ir::reference_margin in a loop, one thread
 //   engine.<isa>.d<D>  grove::engine (when <grove/engine.hpp> exists), every ISA the CPU has
+//   engine.<isa>.sliced          the same, D = 3, with the sliced kernels allowed
+//   engine.avx512.sliced_words   and with the one-row kernel's word nodes (1-row batches)
 // Counters: ns_per_row_tree = real time / (rows x trees), rows_per_s, trees, batch, threads.
 // machine/simd_fma/thr:<threads> is a control: fixed SIMD arithmetic (no memory traffic) split
 // over the same thread pool, so every run shows how much a second core gives on this machine.
@@ -73,6 +75,7 @@ const std::vector<std::int64_t> batch_sizes = {1, 16, 256, 100000};
 struct engine_variant {
   std::string name;  // e.g. "engine.avx512.d4"
   grove::engine_options options;
+  std::int64_t max_rows = 0;  // the largest batch it is timed on; 0: every batch
 };
 
 /// Every ISA compiled in and supported by this CPU, at group depths 3 and 4 (group walks only),
@@ -95,6 +98,17 @@ std::vector<engine_variant> engine_variants() {
       v.name = std::string("engine.") + grove::to_string(isa) + ".sliced";
       v.options.isa = isa;
       v.options.group_depth = 3;
+      out.push_back(v);
+    }
+    // Where the one-row kernel has byte nodes, its word nodes too (what AVX-512 CPUs without
+    // VBMI run), on the batches it serves.
+    if (isa == grove::isa_kind::avx512 && grove::kernels::cpu_has_byte_permutes()) {
+      engine_variant v;
+      v.name = "engine.avx512.sliced_words";
+      v.options.isa = isa;
+      v.options.group_depth = 3;
+      v.options.row_byte_permutes = false;
+      v.max_rows = static_cast<std::int64_t>(grove::engine::sliced_row_max_rows);
       out.push_back(v);
     }
   }
@@ -440,13 +454,14 @@ template <class make_t>
 std::vector<std::string> register_variant(const std::string& name, const make_t& make,
                                           threading threads, bool all_cores,
                                           const bench_options& o,
-                                          bool one_repetition_big = false) {
+                                          bool one_repetition_big = false,
+                                          std::int64_t max_rows = 0) {
   const auto cores = static_cast<std::int64_t>(grove::detail::hardware_threads());
   std::vector<std::string> full;
   for (bool big : {false, true}) {
     std::vector<std::int64_t> rows_run;
     for (std::int64_t rows : batch_sizes) {
-      if ((rows >= 100000) != big) continue;
+      if ((rows >= 100000) != big || (max_rows > 0 && rows > max_rows)) continue;
       const bool has_all_cores = cores > 1 && (threads == threading::all ||
                                                (threads == threading::all_from_256 && rows >= 256));
       if (!all_cores || has_all_cores) rows_run.push_back(rows);
@@ -511,7 +526,7 @@ std::vector<std::string> register_all(const std::vector<model_def>& defs, const 
               return benchmark::RegisterBenchmark(
                   n.c_str(), [dp, vn](benchmark::State& s) { bm_engine(s, dp, vn); });
             },
-            threading::all_from_256, all_cores, o));
+            threading::all_from_256, all_cores, o, false, v.max_rows));
       }
 #endif
     }

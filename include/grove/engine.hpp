@@ -129,7 +129,9 @@ struct engine_options {
   /// second copy of the groups.
   bool few_row_groups = true;
   /// Let the one-row sliced kernel use byte permutes (AVX-512 VBMI) where the CPU has them; when
-  /// false, or without them, it uses its 16-bit word form (AVX-512 BW), about 1.5x the work.
+  /// false, or without them, it uses its 16-bit word form (AVX-512 BW): one row of the binary /
+  /// 10-class benchmark model took 4.9 / 3.6 ns per tree with words, 3.5 / 2.4 with bytes and
+  /// 5.4 / 5.9 in the group walk (on a VBMI CPU).
   bool row_byte_permutes = true;
 };
 
