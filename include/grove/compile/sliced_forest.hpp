@@ -55,7 +55,8 @@ struct sliced_forest {
   std::vector<std::uint16_t> node_column;
   std::vector<std::uint8_t> node_bin;  ///< [tree][node]: goes right when the byte is >= this
   /// [tree][node]: the node's byte in one row's quantized bytes (2 c + default right); empty
-  /// when num_columns > kernels::sliced_row_max_columns. It and node_bin carry
+  /// unless built with row_nodes::bytes and num_columns <= kernels::sliced_row_max_columns.
+  /// It and node_bin carry
   /// kernels::sliced_row_overread bytes past the last tree, for a kernel reading whole blocks.
   std::vector<std::uint8_t> node_byte;
   /// The word form instead of node_byte (row_nodes::words), same size and padding: [tree][node]
@@ -206,7 +207,8 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
       if (row_words) {
         const unsigned left = t.default_left[n] ? 0x8000u : 0u;
         s.node_word[i * s.nodes_per_tree + p.heap] = static_cast<std::uint16_t>(c | left);
-        s.node_word_bin[i * s.nodes_per_tree + p.heap] = static_cast<std::uint16_t>((j + 1) ^ left);
+        s.node_word_bin[i * s.nodes_per_tree + p.heap] =
+            static_cast<std::uint16_t>((j + 1) ^ left);
       }
       bin[p.heap] = static_cast<std::uint8_t>(j + 1);
       stack.push_back({t.left[n], 2 * p.heap, p.level + 1});
