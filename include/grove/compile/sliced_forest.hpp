@@ -56,8 +56,8 @@ struct sliced_forest {
   std::vector<std::uint8_t> node_bin;  ///< [tree][node]: goes right when the byte is >= this
   /// [tree][node]: the node's byte in one row's quantized bytes (2 c + default right); empty
   /// unless built with row_nodes::bytes and num_columns <= kernels::sliced_row_max_columns.
-  /// It and node_bin carry
-  /// kernels::sliced_row_overread bytes past the last tree, for a kernel reading whole blocks.
+  /// It and node_bin carry kernels::sliced_row_overread entries past the last tree, for a
+  /// kernel reading whole blocks.
   std::vector<std::uint8_t> node_byte;
   /// The word form instead of node_byte (row_nodes::words), same size and padding: [tree][node]
   /// the column | 0x8000 when missing values go left, and node_bin ^ that same 0x8000.
@@ -163,8 +163,9 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
   s.nodes_per_tree = std::size_t{1} << depth;
   s.leaves_per_tree = std::max<std::size_t>(16, s.nodes_per_tree);
   s.node_column.assign(T * s.nodes_per_tree, 0);
-  s.node_bin.assign(T * s.nodes_per_tree + kernels::sliced_row_overread, 0);
+  // Node arrays a one-row kernel reads in whole blocks end with sliced_row_overread entries.
   const std::size_t row_entries = T * s.nodes_per_tree + kernels::sliced_row_overread;
+  s.node_bin.assign(row_entries, 0);
   const bool row_bytes = row_arrays && nodes == row_nodes::bytes;
   const bool row_words = row_arrays && nodes == row_nodes::words;
   if (row_bytes) s.node_byte.assign(row_entries, 0);

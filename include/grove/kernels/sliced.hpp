@@ -35,7 +35,8 @@ struct sliced_view {
   const std::uint16_t* node_column;   ///< [tree][node]: byte offset of the node's byte column
   const std::uint8_t* node_bin;       ///< [tree][node]: goes right when the byte is >= this
   /// [tree][node]: the node's byte among one row's 2 * sliced_row_max_columns quantized bytes
-  /// (2 c + default right), or nullptr when the forest reads more columns than that.
+  /// (2 c + default right), or nullptr when the forest reads more columns than that or was
+  /// built with the word form.
   const std::uint8_t* node_byte;
   /// [tree][node]: the node's column c, | 0x8000 when its missing values go left, and the bin it
   /// compares, ^ 0x8000 likewise (see word_nodes); nullptr unless the forest was built with

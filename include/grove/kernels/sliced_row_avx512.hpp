@@ -7,9 +7,9 @@
 /// words, and two word permutes (vpermi2w), two XORs and two word compares do. 64 nodes are a
 /// whole padded tree of depth 6, two of depth 5, four of depth 4. The compare bits of 16 trees
 /// (8 of depth 6) go to one vector, a tree per lane, where their paths walk down the levels
-/// together; each path indexes its tree's leaf table. No load depends on a node's outcome but the leaf's, so the trees' work overlaps
-/// freely, where a group walk reads each step's next group only once the step before has
-/// found it.
+/// together; each path indexes its tree's leaf table. No load depends on a node's outcome but
+/// the leaf's, so the trees' work overlaps freely, where a group walk reads each step's next
+/// group only once the step before has found it.
 ///
 /// Measured, one row, ns per tree with the row's quantization (10 classes, depth 5 / binary,
 /// depth 6): group walk 6.6 / 5.8; paths walked one tree at a time in integer registers 4.4
@@ -255,8 +255,8 @@ GROVE_TARGET_VBMI GROVE_FLATTEN inline void sliced_row_bytes(const sliced_view& 
   sliced_row_avx512<byte_nodes>::run(v, x, t0, t1, acc);
 }
 
-GROVE_FLATTEN inline void sliced_row_words(const sliced_view& v, const float* x, std::size_t t0,
-                             std::size_t t1, float* acc) noexcept {
+GROVE_FLATTEN inline void sliced_row_words(const sliced_view& v, const float* x,
+                                           std::size_t t0, std::size_t t1, float* acc) noexcept {
   sliced_row_avx512<word_nodes>::run(v, x, t0, t1, acc);
 }
 
