@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "grove/compile/grouped_forest.hpp"
+#include "grove/compile/split_thresholds.hpp"
 #include "grove/ir/forest.hpp"
 #include "grove/ir/reference.hpp"
 #include "grove/kernels/sliced.hpp"
@@ -78,15 +79,6 @@ inline int search_levels(std::size_t k) noexcept {
   return levels;
 }
 
-/// Sorted distinct thresholds (-0 and +0 are one threshold: they compare equal).
-inline std::vector<float> distinct_sorted(std::vector<float> values) {
-  std::sort(values.begin(), values.end());
-  values.erase(std::unique(values.begin(), values.end(),
-                           [](float a, float b) { return !(a < b) && !(b < a); }),
-               values.end());
-  return values;
-}
-
 }  // namespace detail
 
 /// The sliced form of `f`, or one with depth 0 when a tree is deeper than `max_depth`, has a
@@ -98,31 +90,18 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
   sliced_forest s;
   const std::size_t T = f.num_trees();
   int depth = 1;
-  std::vector<std::vector<float>> thresholds(static_cast<std::size_t>(f.num_feature));
   for (const ir::tree& t : f.trees) {
-    if (t.leaf_size != 1) return s;
     const int d = ir::tree_depth(t);
     if (d > max_depth) return s;
     depth = std::max(depth, d);
-    // Reachable splits only: unreachable nodes may hold any feature (deleted nodes do).
-    std::vector<std::int32_t> stack{0};
-    while (!stack.empty()) {
-      const auto n = static_cast<std::size_t>(stack.back());
-      stack.pop_back();
-      if (t.is_leaf(n)) continue;
-      if (t.is_categorical(n) || std::isnan(t.threshold[n])) return s;
-      thresholds[static_cast<std::size_t>(t.feature[n])].push_back(t.threshold[n]);
-      stack.push_back(t.left[n]);
-      stack.push_back(t.right[n]);
-    }
   }
-  if (T == 0) return s;
+  std::vector<std::vector<float>> thresholds;
+  if (T == 0 || !numeric_split_thresholds(f, thresholds)) return s;
 
   // Columns: the features some split reads, in feature order.
   std::vector<std::int32_t> column_of(static_cast<std::size_t>(f.num_feature), -1);
   for (std::size_t feature = 0; feature < thresholds.size(); ++feature) {
     if (thresholds[feature].empty()) continue;
-    thresholds[feature] = detail::distinct_sorted(std::move(thresholds[feature]));
     if (thresholds[feature].size() > static_cast<std::size_t>(sliced_max_thresholds)) return s;
     column_of[feature] = s.num_columns++;
     s.column_feature.push_back(static_cast<std::int32_t>(feature));
@@ -147,17 +126,7 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
   // The one-row kernel's arrays, for forests whose row fits its two registers.
   const bool row_arrays =
       nodes != row_nodes::none && s.num_columns <= kernels::sliced_row_max_columns;
-  if (row_arrays) {
-    constexpr std::size_t per_column = kernels::sliced_probe_floats;
-    s.row_threshold.assign(static_cast<std::size_t>(s.num_columns) * per_column, inf);
-    s.row_bound.assign(static_cast<std::size_t>(s.num_columns) * 16, inf);
-    for (std::int32_t c = 0; c < s.num_columns; ++c) {
-      const std::vector<float>& sorted = thresholds[static_cast<std::size_t>(s.column_feature[c])];
-      const auto first = static_cast<std::size_t>(c);
-      std::copy(sorted.begin(), sorted.end(), s.row_threshold.begin() + first * per_column);
-      for (std::size_t j = 0; 16 * j < sorted.size(); ++j) s.row_bound[first * 16 + j] = sorted[16 * j];
-    }
-  }
+  if (row_arrays) row_bin_tables(thresholds, s.column_feature, s.row_threshold, s.row_bound);
 
   s.depth = depth;
   s.nodes_per_tree = std::size_t{1} << depth;

@@ -24,6 +24,7 @@
 #include <cstdint>
 
 #include "grove/kernels/sliced.hpp"
+#include "grove/kernels/vbmi_target.hpp"
 
 // gcc 12 implements some 512-bit intrinsics with an "undefined" operand that
 // -W(maybe-)uninitialized reports once they are inlined here.
@@ -33,32 +34,29 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
-// The byte permutes need AVX-512 VBMI on top of the AVX-512 BW the kernel units are built for;
-// the engine checks it on the CPU (cpu_has_byte_permutes) before taking that form.
-#if defined(__GNUC__) || defined(__clang__)
-#define GROVE_TARGET_VBMI __attribute__((target("avx512vbmi")))
-#define GROVE_FLATTEN __attribute__((flatten))
-#else
-#define GROVE_TARGET_VBMI
-#define GROVE_FLATTEN
-#endif
 
 namespace grove::kernels {
 
 namespace sliced_row_detail {
 
-/// A column's bin, #{thresholds <= x}, counted with two compares of 16: every 16th threshold
-/// gives the 16 that hold the boundary, which are counted. NaN is <= nothing (bin 0); +inf is
-/// <= the +inf padding too, so bins stop at 255 (still above every split's bin - 1).
-inline unsigned column_bin(const sliced_view& v, std::size_t column, float x) noexcept {
+/// A column's bin, #{thresholds <= x}, counted with two compares of 16 (tables of
+/// compile::row_bin_tables): every 16th threshold gives the 16 that hold the boundary, which are
+/// counted. NaN is <= nothing (bin 0); +inf is <= the +inf padding too, so bins stop at
+/// `max_bin` (at least the column's threshold count, so still above every split's bin - 1).
+inline unsigned column_bin(const float* row_bound, const float* row_threshold,
+                           std::size_t column, float x, unsigned max_bin) noexcept {
   const __m512 value = _mm512_set1_ps(x);
   const unsigned coarse = static_cast<unsigned>(__builtin_popcount(
-      _mm512_cmp_ps_mask(_mm512_load_ps(v.row_bound + 16 * column), value, _CMP_LE_OQ)));
+      _mm512_cmp_ps_mask(_mm512_load_ps(row_bound + 16 * column), value, _CMP_LE_OQ)));
   const unsigned block = coarse - (coarse != 0);
-  const float* sorted = v.row_threshold + column * sliced_probe_floats + 16 * block;
+  const float* sorted = row_threshold + column * sliced_probe_floats + 16 * block;
   const unsigned fine = static_cast<unsigned>(__builtin_popcount(
       _mm512_cmp_ps_mask(_mm512_load_ps(sorted), value, _CMP_LE_OQ)));
-  return std::min(16 * block + fine, 255u);
+  return std::min(16 * block + fine, max_bin);
+}
+
+inline unsigned column_bin(const sliced_view& v, std::size_t column, float x) noexcept {
+  return column_bin(v.row_bound, v.row_threshold, column, x, 255u);
 }
 
 }  // namespace sliced_row_detail
@@ -261,9 +259,6 @@ GROVE_FLATTEN inline void sliced_row_words(const sliced_view& v, const float* x,
 }
 
 }  // namespace grove::kernels
-
-#undef GROVE_TARGET_VBMI
-#undef GROVE_FLATTEN
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
