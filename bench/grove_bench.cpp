@@ -11,8 +11,10 @@
 //   predictor          grove::predictor, output::margin, options.threads
 //   reference          ir::reference_margin in a loop, one thread
 //   engine.<isa>.d<D>  grove::engine (when <grove/engine.hpp> exists), every ISA the CPU has
-//   engine.<isa>.sliced          the same, D = 3, with the sliced kernels allowed
-//   engine.avx512.sliced_words   and with the one-row kernel's word nodes (1-row batches)
+//   engine.<isa>.sliced          the same, D = 3, with the sliced kernels allowed (and, for
+//                                few rows, the node-mask kernel)
+//   engine.avx512.sliced_words   and without byte permutes (1-row batches): the one-row sliced
+//                                kernel's word nodes, no node masks (AVX-512 without VBMI)
 // Counters: ns_per_row_tree = real time / (rows x trees), rows_per_s, trees, batch, threads.
 // machine/simd_fma/thr:<threads> is a control: fixed SIMD arithmetic (no memory traffic) split
 // over the same thread pool, so every run shows how much a second core gives on this machine.
@@ -100,8 +102,8 @@ std::vector<engine_variant> engine_variants() {
       v.options.group_depth = 3;
       out.push_back(v);
     }
-    // Where the one-row kernel has byte nodes, its word nodes too (what AVX-512 CPUs without
-    // VBMI run), on the batches it serves.
+    // Where the one-row kernels have byte permutes, the same without them (the sliced kernel's
+    // word nodes, no node masks: what AVX-512 CPUs without VBMI run), on the batches they serve.
     if (isa == grove::isa_kind::avx512 && grove::kernels::cpu_has_byte_permutes()) {
       engine_variant v;
       v.name = "engine.avx512.sliced_words";
@@ -140,7 +142,7 @@ std::string engine_info(const engine_t& e) {
                 grove::to_string(e.isa()), e.group_depth(), e.sharing_rate(),
                 e.grouped().num_groups, e.grouped().max_steps, grove::engine::sliced_min_rows,
                 e.sliced() ? "yes" : "no", grove::engine::sliced_row_max_rows,
-                e.sliced_rows() ? "row by row" : "no");
+                e.sliced_rows() ? "row by row" : e.mask_rows() ? "node masks, row by row" : "no");
   return buf;
 }
 

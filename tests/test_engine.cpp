@@ -60,6 +60,8 @@ std::string describe_first_difference(const std::vector<float>& got,
 int sliced_checks = 0;
 int sliced_row_checks = 0;
 int sliced_row_word_checks = 0;
+/// Margin checks that went through the one-row node-mask kernel.
+int mask_row_checks = 0;
 
 /// Runs every ISA x depth (and the sliced kernel) on rows X against the reference, for the given
 /// missing values and tree ranges. Returns the number of engine configurations checked.
@@ -102,6 +104,7 @@ int check_forest(const forest& f, const std::vector<float>& X, std::size_t n_row
             if (!options.row_byte_permutes || !grove::kernels::cpu_has_byte_permutes())
               ++sliced_row_word_checks;
           }
+          if (e.mask_rows() && n_rows <= engine::sliced_row_max_rows) ++mask_row_checks;
           std::vector<float> got(n_rows * K, 12345.0f), got_leaf(n_rows * range.size(), 12345.0f);
           e.margins(x, missing, range, got.data());
           e.leaves(x, missing, range, got_leaf.data());
@@ -163,6 +166,7 @@ struct random_spec {
   // Only normal thresholds: no -inf with default left, which sends a whole tree to the reference
   // walk (in a large tree almost surely).
   bool plain_thresholds = false;
+  int max_leaves = 0;  // > 0: no split once a tree has this many leaves (lossguide-like)
 };
 
 float pick_threshold(std::mt19937& rng) {
@@ -205,12 +209,14 @@ tree random_tree(std::mt19937& rng, const random_spec& s, int leaf_size) {
   add_node();
   std::vector<todo> stack{{0, 0}};
   const int max_depth = s.chains ? 20 : s.max_depth;
+  int leaves = 1;
   while (!stack.empty()) {
     const todo d = stack.back();
     stack.pop_back();
-    bool leaf = d.depth >= max_depth;
+    bool leaf = d.depth >= max_depth || (s.max_leaves > 0 && leaves >= s.max_leaves);
     if (!leaf && d.depth > 0 && !s.chains) leaf = u(rng) < s.leaf_prob;
     if (leaf) continue;
+    ++leaves;
     const std::int32_t l = add_node(), r = add_node();
     t.left[d.node] = l;
     t.right[d.node] = r;
@@ -525,6 +531,71 @@ TEST_CASE("engine: sliced kernel bit-exact", "[engine]") {
     random_spec wide{150, 1, 60, 6, 0.0};  // more than 128 features read
     wide.plain_thresholds = true;
     check_sliced(wide, 56, false);
+  }
+}
+
+namespace {
+
+/// True when this machine runs the one-row node-mask kernel (AVX-512 with VBMI).
+bool machine_has_mask_kernel() {
+  return grove::isa_compiled(isa_kind::avx512) && grove::cpu_supports(isa_kind::avx512) &&
+         grove::kernels::cpu_has_byte_permutes();
+}
+
+/// Checks `f` on random rows and on rows at its thresholds in calls of few rows, and whether
+/// the node-mask kernel took them (where the machine has it).
+void check_node_masks(const random_spec& s, std::uint32_t seed, bool expect_masks) {
+  std::mt19937 rng(seed);
+  const forest f = random_forest(rng, s);
+  if (machine_has_mask_kernel()) {
+    const engine e(f, engine_options{isa_kind::avx512, 3, true});
+    CHECK(e.mask_rows() == expect_masks);
+    CHECK_FALSE(e.sliced_rows());
+    engine_options without{isa_kind::avx512, 3, true};
+    without.row_byte_permutes = false;  // what a CPU without VBMI runs
+    CHECK_FALSE(engine(f, without).mask_rows());
+  }
+  const int before = mask_row_checks;
+  const auto cols = static_cast<std::size_t>(s.num_feature);
+  for (std::size_t n : {1, 2, 15, 16}) {
+    check_forest(f, random_rows(rng, n, s.num_feature), n, cols, {nan_f, -999.0f},
+                 some_ranges(f.num_trees()), "random seed " + std::to_string(seed));
+    check_forest(f, rows_on_thresholds(f, rng, n), n, cols, {nan_f},
+                 some_ranges(f.num_trees()), "threshold rows, seed " + std::to_string(seed));
+  }
+  if (machine_has_mask_kernel() && expect_masks) CHECK(mask_row_checks > before);
+}
+
+}  // namespace
+
+TEST_CASE("engine: one-row node-mask kernel bit-exact", "[engine]") {
+  SECTION("lossguide-like trees of 64 leaves, depth up to 14") {
+    random_spec s{30, 1, 40, 14, 0.3};
+    s.max_leaves = 64;
+    check_node_masks(s, 60, true);
+  }
+  SECTION("more than 128 features: both register pairs") {
+    random_spec s{200, 1, 40, 12, 0.2};
+    s.max_leaves = 64;
+    check_node_masks(s, 61, true);
+  }
+  SECTION("single leaves, stumps, 3 outputs, DART weights") {
+    random_spec s{12, 3, 45, 9, 0.45};
+    s.max_leaves = 40;
+    s.dart = true;
+    check_node_masks(s, 62, true);
+  }
+  SECTION("what the node-mask kernel does not take") {
+    random_spec many{12, 1, 10, 8, 0.0};  // 256 leaves
+    check_node_masks(many, 63, false);
+    random_spec cats{8, 1, 20, 9, 0.2};
+    cats.max_leaves = 64;
+    cats.categorical_prob = 0.3;
+    check_node_masks(cats, 64, false);
+    random_spec one_feature{1, 1, 5, 7, 0.0};  // 5 x 63 splits: more than 254 thresholds
+    one_feature.max_leaves = 64;
+    one_feature.plain_thresholds = true;
+    check_node_masks(one_feature, 65, false);
   }
 }
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "grove/compile/grouped_forest.hpp"
+#include "grove/compile/node_mask_forest.hpp"
 #include "grove/compile/sliced_forest.hpp"
 #include "grove/detail/thread_pool.hpp"
 #include "grove/detail/workspace_pool.hpp"
@@ -120,7 +121,9 @@ struct engine_options {
   /// Levels per group: 3 or 4; 0 chooses from the trees' depths.
   int group_depth = 0;
   /// Let margins of blocks of rows take the sliced kernel when the model allows it (trees of at
-  /// most 6 levels, numeric splits, at most 255 thresholds per feature) and the ISA has one.
+  /// most 6 levels, numeric splits, at most 255 thresholds per feature) and the ISA has one;
+  /// and calls of few rows the one-row sliced kernel, or for deeper trees of at most 64 leaves
+  /// the node-mask kernel (AVX-512 VBMI; numeric splits, at most 254 thresholds per feature).
   bool sliced = true;
   /// When group_depth is chosen (0) and comes out 4, also build D = 3 groups for calls of fewer
   /// than kernels::few_rows rows. Such a call reads every line of each step it takes from
@@ -128,10 +131,11 @@ struct engine_options {
   /// (one row of the 2000-tree depth-8 model: 16 -> 12.5 ns per tree), for the memory of a
   /// second copy of the groups.
   bool few_row_groups = true;
-  /// Let the one-row sliced kernel use byte permutes (AVX-512 VBMI) where the CPU has them; when
-  /// false, or without them, it uses its 16-bit word form (AVX-512 BW): one row of the binary /
-  /// 10-class benchmark model took 4.9 / 3.6 ns per tree with words, 3.5 / 2.4 with bytes and
-  /// 5.4 / 5.9 in the group walk (on a VBMI CPU).
+  /// Let the one-row kernels use byte permutes (AVX-512 VBMI) where the CPU has them; when
+  /// false, or without them, the sliced one uses its 16-bit word form (AVX-512 BW): one row of
+  /// the binary / 10-class benchmark model took 4.9 / 3.6 ns per tree with words, 3.5 / 2.4
+  /// with bytes and 5.4 / 5.9 in the group walk (on a VBMI CPU); and there is no node-mask
+  /// kernel (few rows walk the groups).
   bool row_byte_permutes = true;
 };
 
@@ -164,6 +168,9 @@ class engine {
   static constexpr std::size_t sliced_min_rows = 32;
   /// True when margins of at most sliced_row_max_rows rows take the one-row sliced kernel.
   bool sliced_rows() const noexcept { return sliced_row_ != nullptr; }
+  /// True when margins of at most sliced_row_max_rows rows take the one-row node-mask kernel
+  /// (models of at most 64 leaves per tree that the sliced one cannot take; AVX-512 VBMI).
+  bool mask_rows() const noexcept { return mask_row_ != nullptr; }
   /// From kernels::few_rows rows on, the group walk steps its root groups across rows and is
   /// about as fast (ns per row x tree, 16 rows: 10 classes 2.8 walked, 2.5 row by row; binary
   /// 2.8 walked, 3.1 row by row); below, it is slower (10 classes, 8 rows: 5.5 walked, 2.6).
@@ -229,6 +236,20 @@ class engine {
                       g_.output.data(),
                       num_output() == 1};
       if (s_.usable() && (!s_.node_byte.empty() || !s_.node_word.empty())) sliced_row_ = row;
+    }
+    // Few rows of models the one-row sliced kernel cannot take (deeper trees of at most 64
+    // leaves) may take the node-mask kernel, which needs byte permutes.
+    if (options.sliced && options.row_byte_permutes && sliced_row_ == nullptr &&
+        ks_.node_mask_row != nullptr && kernels::cpu_has_byte_permutes() &&
+        num_output() <= max_value_outputs) {
+      mask_ = compile::build_node_mask_forest(f);
+      if (mask_.usable()) {
+        mask_view_ = {mask_.num_columns,       mask_.row_threshold.data(), mask_.row_bound.data(),
+                      mask_.node_column.data(), mask_.node_bin.data(),     mask_.missing_left.data(),
+                      mask_.child.data(),       mask_.leaf.data(),         g_.output.data(),
+                      num_output() == 1};
+        mask_row_ = ks_.node_mask_row;
+      }
     }
     // Trees per tile: a multiple of 8 (the kernel's walks in flight) whose groups fit in
     // tile_group_bytes, so they stay in L2 while a 256-row block passes. A group counts as 7
@@ -338,7 +359,9 @@ class engine {
     if (!leaf_ids && s_.usable() && x.num_rows >= sliced_min_rows)
       run_sliced(x, missing, trees, out);
     else if (!leaf_ids && sliced_row_ != nullptr && x.num_rows <= sliced_row_max_rows)
-      run_sliced_rows(x, missing, trees, out);
+      run_rows(x, missing, trees, out, s_.column_feature, sliced_view_, sliced_row_);
+    else if (!leaf_ids && mask_row_ != nullptr && x.num_rows <= sliced_row_max_rows)
+      run_rows(x, missing, trees, out, mask_.column_feature, mask_view_, mask_row_);
     else if (few_ && x.num_rows < kernels::few_rows)
       few_->run_grouped(x, missing, trees, out, leaf_ids);
     else
@@ -510,21 +533,25 @@ class engine {
     }
   }
 
-  /// Margins through the one-row sliced kernel, row by row.
-  void run_sliced_rows(const rows& x, float missing, ir::tree_range trees, float* out) const {
-    alignas(64) float columns[kernels::sliced_row_max_columns];
+  /// Margins through a one-row kernel (sliced or node-mask), row by row: each row's columns
+  /// (the features its quantized form reads, missing values as NaN), then its trees.
+  template <class view_t, class row_fn_t>
+  void run_rows(const rows& x, float missing, ir::tree_range trees, float* out,
+                const std::vector<std::int32_t>& column_feature, const view_t& view,
+                row_fn_t row_fn) const {
+    static_assert(kernels::mask_max_columns >= kernels::sliced_row_max_columns);
+    alignas(64) float columns[kernels::mask_max_columns];
     const std::size_t K = num_output();
-    const std::size_t C = static_cast<std::size_t>(s_.num_columns);
     const float nan = std::numeric_limits<float>::quiet_NaN();
     for (std::size_t r = 0; r < x.num_rows; ++r) {
       const float* row = x.row(r);
-      for (std::size_t c = 0; c < C; ++c) {
-        const float v = row[s_.column_feature[c]];
+      for (std::size_t c = 0; c < column_feature.size(); ++c) {
+        const float v = row[column_feature[c]];
         columns[c] = v == missing ? nan : v;
       }
       float* o = out + r * K;
       std::copy(g_.base_margin.begin(), g_.base_margin.begin() + static_cast<std::ptrdiff_t>(K), o);
-      sliced_row_(sliced_view_, columns, trees.begin, trees.end, o);
+      row_fn(view, columns, trees.begin, trees.end, o);
     }
   }
 
@@ -609,6 +636,9 @@ class engine {
   compile::sliced_forest s_;            // usable() when the model can be sliced
   kernels::sliced_view sliced_view_{};
   kernels::sliced_row_fn sliced_row_ = nullptr;  // set when the CPU and the model allow it
+  compile::node_mask_forest mask_;  // built only where the node-mask kernel may run
+  kernels::node_mask_view mask_view_{};
+  kernels::node_mask_row_fn mask_row_ = nullptr;  // set when the CPU and the model allow it
   kernels::kernel_set ks_{};
   kernels::walk_fn walk_ = nullptr;
   kernels::walk_view view_{};        // exits carry leaf ids

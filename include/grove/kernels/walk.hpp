@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "grove/kernels/node_mask.hpp"
 #include "grove/kernels/sliced.hpp"
 
 namespace xsimd {
@@ -176,6 +177,7 @@ struct kernel_set {
   sliced_fn sliced;  ///< nullptr where the architecture has no sliced kernel
   sliced_row_fn sliced_row_bytes;  ///< one-row sliced kernel on byte nodes, or nullptr
   sliced_row_fn sliced_row_words;  ///< the same on 16-bit word nodes, or nullptr
+  node_mask_row_fn node_mask_row;  ///< one-row node-mask kernel (needs VBMI), or nullptr
 };
 
 /// Trees walked together per pass over a block's rows (a chunk).
@@ -478,6 +480,7 @@ kernel_set make_kernel_set() noexcept {
   ks.sliced = sliced_kernel<arch_t>::block;
   ks.sliced_row_bytes = sliced_kernel<arch_t>::row_bytes;
   ks.sliced_row_words = sliced_kernel<arch_t>::row_words;
+  ks.node_mask_row = node_mask_kernel<arch_t>::row;
   return ks;
 }
 
