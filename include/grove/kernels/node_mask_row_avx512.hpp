@@ -10,9 +10,9 @@
 /// stops when all eight paths are at leaves.
 ///
 /// Measured on the ranking benchmark model (200 trees of 64 leaves, depth up to 14, 136
-/// features; one row, ns per tree, the group walk beside it in the same process): 15.9 and
-/// 15.6 when the machine was quiet, 20.9 and 28.4 in its slow state. A tree at a time
-/// instead of eight together: 24 to 28.
+/// features; one row, ns per tree, medians, alternating with the group walk in one process):
+/// 14.0-15.6 against the walk's 14.9-15.5 when the machine was quiet, 17.8-21.6 against
+/// 26.1-28.8 in its slow state (docs/design.md). A tree at a time instead of eight: 24 to 28.
 
 #include <immintrin.h>
 
