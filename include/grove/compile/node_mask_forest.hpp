@@ -47,6 +47,23 @@ struct node_mask_forest {
   bool usable() const noexcept { return num_trees > 0; }
 };
 
+/// True when a row can reach at most `limit` leaves of `t`.
+inline bool reachable_leaves_at_most(const ir::tree& t, std::size_t limit) {
+  std::size_t leaves = 0;
+  std::vector<std::int32_t> stack{0};
+  while (!stack.empty()) {
+    const auto n = static_cast<std::size_t>(stack.back());
+    stack.pop_back();
+    if (t.is_leaf(n)) {
+      if (++leaves > limit) return false;
+      continue;
+    }
+    stack.push_back(t.left[n]);
+    stack.push_back(t.right[n]);
+  }
+  return true;
+}
+
 /// The node-mask form of `f`, or an empty one (usable() false) when a tree has more than 64
 /// leaves, vector leaves or a categorical split, a feature has more than 254 thresholds (or a
 /// NaN one), or the splits read more than kernels::mask_max_columns features.
@@ -56,6 +73,9 @@ inline node_mask_forest build_node_mask_forest(const ir::forest& f) {
   constexpr std::int32_t first_leaf = 64;
   node_mask_forest m;
   const std::size_t T = f.num_trees();
+  // The leaf counts first: they are cheap, and a forest of larger trees needs no thresholds.
+  for (const ir::tree& t : f.trees)
+    if (!reachable_leaves_at_most(t, 64)) return m;
   std::vector<std::vector<float>> thresholds;
   if (T == 0 || !numeric_split_thresholds(f, thresholds)) return m;
   std::vector<std::int32_t> column_of(thresholds.size(), -1);
@@ -96,7 +116,6 @@ inline node_mask_forest build_node_mask_forest(const ir::forest& f) {
       order.push_back(t.left[n]);
       order.push_back(t.right[n]);
     }
-    if (leaves > 64) return node_mask_forest{};
     std::uint8_t* child = m.child.data() + i * C;
     for (const std::int32_t node : order) {
       const auto n = static_cast<std::size_t>(node);
