@@ -16,7 +16,6 @@
 /// that goes left, and both entries of a leaf are the leaf itself. A tree that is one leaf gets
 /// a split 0 whose children are both that leaf.
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -70,34 +69,31 @@ inline bool reachable_leaves_at_most(const ir::tree& t, std::size_t limit) {
 inline node_mask_forest build_node_mask_forest(const ir::forest& f) {
   constexpr std::size_t N = kernels::mask_tree_nodes;
   constexpr std::size_t C = kernels::mask_tree_children;
-  constexpr std::int32_t first_leaf = 64;
+  constexpr std::size_t L = kernels::mask_tree_leaves;  // also the first leaf's id
   node_mask_forest m;
   const std::size_t T = f.num_trees();
   // The leaf counts first: they are cheap, and a forest of larger trees needs no thresholds.
   for (const ir::tree& t : f.trees)
-    if (!reachable_leaves_at_most(t, 64)) return m;
+    if (!reachable_leaves_at_most(t, L)) return m;
   std::vector<std::vector<float>> thresholds;
   if (T == 0 || !numeric_split_thresholds(f, thresholds)) return m;
-  std::vector<std::int32_t> column_of(thresholds.size(), -1);
-  for (std::size_t feature = 0; feature < thresholds.size(); ++feature) {
-    if (thresholds[feature].empty()) continue;
-    if (thresholds[feature].size() > node_mask_max_thresholds) return m;
-    column_of[feature] = m.num_columns++;
-    m.column_feature.push_back(static_cast<std::int32_t>(feature));
-  }
+  std::vector<std::int32_t> column_of;
+  if (!assign_columns(thresholds, node_mask_max_thresholds, column_of, m.column_feature))
+    return node_mask_forest{};
+  m.num_columns = static_cast<std::int32_t>(m.column_feature.size());
   if (m.num_columns > kernels::mask_max_columns) return node_mask_forest{};
 
-  // Padding trees past the last: split 0 with both children leaf 64 (value 0), never added.
+  // Every tree starts as one leaf: split 0 with both children leaf L (value 0). A tree of one
+  // leaf keeps that; the padding trees past the last, never added, too.
   const std::size_t padded = T + kernels::mask_trees_together - 1;
   m.node_column.assign(padded * N, 0);
   m.node_bin.assign(padded * N, 0);
   m.missing_left.assign(padded, 0);
   m.child.assign(padded * C, 0);
-  m.leaf.assign(padded * 64, 0.0f);
+  m.leaf.assign(padded * L, 0.0f);
   for (std::size_t i = 0; i < padded; ++i) {
     std::uint8_t* child = m.child.data() + i * C;
-    child[0] = child[1] = first_leaf;
-    child[2 * first_leaf] = child[2 * first_leaf + 1] = first_leaf;
+    child[0] = child[1] = child[2 * L] = child[2 * L + 1] = static_cast<std::uint8_t>(L);
   }
   std::vector<std::int32_t> order, id;
   for (std::size_t i = 0; i < T; ++i) {
@@ -105,14 +101,14 @@ inline node_mask_forest build_node_mask_forest(const ir::forest& f) {
     // Breadth-first ids of the nodes a row can reach: splits from 0, leaves from 64.
     order.assign(1, 0);
     id.assign(t.num_nodes(), -1);
-    std::int32_t splits = 0, leaves = 0;
+    std::size_t splits = 0, leaves = 0;
     for (std::size_t k = 0; k < order.size(); ++k) {
       const auto n = static_cast<std::size_t>(order[k]);
       if (t.is_leaf(n)) {
-        id[n] = first_leaf + leaves++;
+        id[n] = static_cast<std::int32_t>(L + leaves++);
         continue;
       }
-      id[n] = splits++;
+      id[n] = static_cast<std::int32_t>(splits++);
       order.push_back(t.left[n]);
       order.push_back(t.right[n]);
     }
@@ -122,21 +118,18 @@ inline node_mask_forest build_node_mask_forest(const ir::forest& f) {
       const auto self = static_cast<std::size_t>(id[n]);
       if (t.is_leaf(n)) {
         child[2 * self] = child[2 * self + 1] = static_cast<std::uint8_t>(self);
-        m.leaf[i * 64 + self - first_leaf] =
+        m.leaf[i * L + (self - L)] =
             ir::detail::rounded_product(t.leaf_value[n], f.tree_weight[i]);
         continue;
       }
       const auto feature = static_cast<std::size_t>(t.feature[n]);
-      const std::vector<float>& sorted = thresholds[feature];
-      const auto j = static_cast<std::size_t>(
-          std::lower_bound(sorted.begin(), sorted.end(), t.threshold[n]) - sorted.begin());
       m.node_column[i * N + self] = static_cast<std::uint8_t>(column_of[feature]);
-      m.node_bin[i * N + self] = static_cast<std::uint8_t>(j + 1);
+      m.node_bin[i * N + self] =
+          static_cast<std::uint8_t>(split_bin(thresholds[feature], t.threshold[n]));
       if (t.default_left[n]) m.missing_left[i] |= std::uint64_t{1} << self;
       child[2 * self] = static_cast<std::uint8_t>(id[static_cast<std::size_t>(t.left[n])]);
       child[2 * self + 1] = static_cast<std::uint8_t>(id[static_cast<std::size_t>(t.right[n])]);
     }
-    if (splits == 0) child[0] = child[1] = first_leaf;  // one leaf: a split that leads to it
   }
   row_bin_tables(thresholds, m.column_feature, m.row_threshold, m.row_bound);
   m.num_trees = T;

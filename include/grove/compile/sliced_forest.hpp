@@ -98,14 +98,11 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
   std::vector<std::vector<float>> thresholds;
   if (T == 0 || !numeric_split_thresholds(f, thresholds)) return s;
 
-  // Columns: the features some split reads, in feature order.
-  std::vector<std::int32_t> column_of(static_cast<std::size_t>(f.num_feature), -1);
-  for (std::size_t feature = 0; feature < thresholds.size(); ++feature) {
-    if (thresholds[feature].empty()) continue;
-    if (thresholds[feature].size() > static_cast<std::size_t>(sliced_max_thresholds)) return s;
-    column_of[feature] = s.num_columns++;
-    s.column_feature.push_back(static_cast<std::int32_t>(feature));
-  }
+  std::vector<std::int32_t> column_of;
+  if (!assign_columns(thresholds, static_cast<std::size_t>(sliced_max_thresholds), column_of,
+                      s.column_feature))
+    return sliced_forest{};
+  s.num_columns = static_cast<std::int32_t>(s.column_feature.size());
   if (s.num_columns > kernels::sliced_max_columns) return sliced_forest{};
 
   const float inf = std::numeric_limits<float>::infinity();
@@ -167,9 +164,8 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
         std::fill(leaf + first, leaf + first + (std::size_t{1} << below), value);
         continue;
       }
-      const std::vector<float>& sorted = thresholds[static_cast<std::size_t>(t.feature[n])];
-      const auto j = static_cast<std::size_t>(
-          std::lower_bound(sorted.begin(), sorted.end(), t.threshold[n]) - sorted.begin());
+      const std::size_t split =
+          split_bin(thresholds[static_cast<std::size_t>(t.feature[n])], t.threshold[n]);
       const auto c = static_cast<std::size_t>(column_of[static_cast<std::size_t>(t.feature[n])]);
       const std::size_t byte = 2 * c + (t.default_left[n] ? 0 : 1);
       column[p.heap] = static_cast<std::uint16_t>(byte * kernels::sliced_rows);
@@ -178,9 +174,9 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
         const unsigned left = t.default_left[n] ? 0x8000u : 0u;
         s.node_word[i * s.nodes_per_tree + p.heap] = static_cast<std::uint16_t>(c | left);
         s.node_word_bin[i * s.nodes_per_tree + p.heap] =
-            static_cast<std::uint16_t>((j + 1) ^ left);
+            static_cast<std::uint16_t>(split ^ left);
       }
-      bin[p.heap] = static_cast<std::uint8_t>(j + 1);
+      bin[p.heap] = static_cast<std::uint8_t>(split);
       stack.push_back({t.left[n], 2 * p.heap, p.level + 1});
       stack.push_back({t.right[n], 2 * p.heap + 1, p.level + 1});
     }

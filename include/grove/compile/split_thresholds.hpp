@@ -52,6 +52,31 @@ inline bool numeric_split_thresholds(const ir::forest& f, std::vector<std::vecto
   return true;
 }
 
+/// The columns of a quantized form: the features some split reads, in feature order. Fills
+/// column_of[feature] (its column, or -1) and column_feature[c] (column c's feature). False
+/// when a feature has more than max_thresholds thresholds.
+inline bool assign_columns(const std::vector<std::vector<float>>& thresholds,
+                           std::size_t max_thresholds, std::vector<std::int32_t>& column_of,
+                           std::vector<std::int32_t>& column_feature) {
+  column_of.assign(thresholds.size(), -1);
+  column_feature.clear();
+  for (std::size_t feature = 0; feature < thresholds.size(); ++feature) {
+    if (thresholds[feature].empty()) continue;
+    if (thresholds[feature].size() > max_thresholds) return false;
+    column_of[feature] = static_cast<std::int32_t>(column_feature.size());
+    column_feature.push_back(static_cast<std::int32_t>(feature));
+  }
+  return true;
+}
+
+/// The bin a split on `threshold` (one of `sorted`, its feature's distinct thresholds) tests:
+/// a value goes right exactly when its bin is >= this.
+inline std::size_t split_bin(const std::vector<float>& sorted, float threshold) {
+  return static_cast<std::size_t>(std::lower_bound(sorted.begin(), sorted.end(), threshold) -
+                                  sorted.begin()) +
+         1;
+}
+
 /// The tables a one-row kernel finds a column's bin with (kernels::sliced_row_detail::
 /// column_bin): column c's sorted thresholds padded with +inf to kernels::sliced_probe_floats,
 /// in `sorted_out`, and every 16th of them (16 per column), in `bound_out`. Column c quantizes

@@ -12,6 +12,9 @@ namespace grove::kernels {
 /// Split-node slots of a tree: one bit each in a 64-bit mask. A tree has at most 63 splits
 /// (64 leaves), so that node ids (splits 0..63, leaves 64..127) fit in 7 bits.
 inline constexpr std::size_t mask_tree_nodes = 64;
+/// Leaves of a tree at most, and the id of its first leaf: leaf ids 64..127 all have bit 6 set,
+/// which split ids lack. Also the leaf-value slots per tree.
+inline constexpr std::size_t mask_tree_leaves = 64;
 /// Entries of a tree's child table: [2 id + goes right] for every node id below 128.
 inline constexpr std::size_t mask_tree_children = 256;
 /// Features a node-mask forest may read: one byte each, four 64-byte registers.
@@ -30,7 +33,7 @@ struct node_mask_view {
   const std::uint8_t* node_bin;       ///< [tree][mask_tree_nodes]: goes right when bin >= this
   const std::uint64_t* missing_left;  ///< [tree]: bit s when split s sends missing values left
   const std::uint8_t* child;          ///< [tree][mask_tree_children]: next id; leaves: itself
-  const float* leaf;                  ///< [tree][64]: leaf id 64 + i's weighted value at i
+  const float* leaf;  ///< [tree][mask_tree_leaves]: leaf id mask_tree_leaves + i's value at i
   const std::int32_t* output;         ///< output of each tree
   bool single_output;                 ///< every tree adds to output 0
 };

@@ -93,7 +93,7 @@ GROVE_TARGET_VBMI inline void add_trees(const node_mask_view& v, const __m512i (
 #endif
     unsigned all_leaves;
     do {
-      all_leaves = 64;
+      all_leaves = mask_tree_leaves;
 #pragma GCC unroll 8
       for (std::size_t j = 0; j < B; ++j) {
         const std::size_t bit = (right[j] >> (id[j] & 63)) & 1u;
@@ -104,7 +104,7 @@ GROVE_TARGET_VBMI inline void add_trees(const node_mask_view& v, const __m512i (
     } while (all_leaves == 0);
     const std::size_t count = t1 - t < B ? t1 - t : B;
     for (std::size_t j = 0; j < count; ++j) {
-      const float value = v.leaf[(t + j) * 64 + (id[j] - 64)];
+      const float value = v.leaf[(t + j) * mask_tree_leaves + (id[j] - mask_tree_leaves)];
       if (v.single_output)
         sum += value;
       else

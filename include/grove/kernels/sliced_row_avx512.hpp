@@ -34,7 +34,6 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
-
 namespace grove::kernels {
 
 namespace sliced_row_detail {
