@@ -18,6 +18,8 @@
 // Counters: ns_per_row_tree = real time / (rows x trees), rows_per_s, trees, batch, threads.
 // machine/simd_fma/thr:<threads> is a control: fixed SIMD arithmetic (no memory traffic) split
 // over the same thread pool, so every run shows how much a second core gives on this machine.
+// <model>/paired_threads/rows:100000 (2 cores or more, last): one thread against all cores,
+// alternated call by call with the control in between (bm_paired_threads).
 // Small batches cycle their start through the pool, so caches see a realistic stream of rows.
 //
 // Own flags (before Google Benchmark's): --grove_models=a,b (prepare/register only these models),
@@ -403,15 +405,12 @@ void bm_engine(benchmark::State& state, const model_def* def, const std::string&
 }
 #endif
 
-/// Control for thread scaling: 64 equal units of register-only SIMD multiply-adds (12
-/// independent chains, enough to keep the FMA units busy), split over `threads` threads by the
-/// same parallel_for the predictor uses. Its one-thread / all-core ratio is what the machine
-/// itself gives to throughput-bound vector code in this run.
-void bm_machine_simd(benchmark::State& state) {
+/// Register-only SIMD multiply-adds: 64 equal units of `steps` steps on 12 independent chains
+/// (enough to keep the FMA units busy), split over `threads` threads by the same parallel_for
+/// the predictor uses. No memory traffic: how fast it runs depends on the cores alone.
+void simd_control(std::size_t threads, std::size_t steps, float* sums) {
   using batch = xsimd::batch<float>;
-  const auto threads = static_cast<std::size_t>(state.range(0));
-  constexpr std::size_t units = 64, steps = 300000, chains = 12;
-  std::vector<float> sums(units);
+  constexpr std::size_t units = 64, chains = 12;
   auto unit = [&](std::size_t b, std::size_t e) {
     for (std::size_t u = b; u < e; ++u) {
       batch acc[chains];
@@ -424,12 +423,88 @@ void bm_machine_simd(benchmark::State& state) {
       sums[u] = xsimd::hadd(total);
     }
   };
+  grove::detail::parallel_for(units, threads, 1, unit);
+}
+
+/// Control for thread scaling: simd_control with one thread or all cores. Its one-thread /
+/// all-core ratio is what the machine itself gives to throughput-bound vector code in this run.
+void bm_machine_simd(benchmark::State& state) {
+  const auto threads = static_cast<std::size_t>(state.range(0));
+  std::vector<float> sums(64);
   for (auto _ : state) {
-    grove::detail::parallel_for(units, threads, 1, unit);
+    simd_control(threads, 300000, sums.data());
     benchmark::DoNotOptimize(sums.data());
     benchmark::ClobberMemory();
   }
   state.counters["threads"] = static_cast<double>(threads);
+}
+
+/// Quantile q (0..1) of v, by the nearest rank.
+double quantile(std::vector<double> v, double q) {
+  if (v.empty()) return 0.0;
+  std::sort(v.begin(), v.end());
+  const auto i = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(i, v.size() - 1)];
+}
+
+/// Thread scaling measured in pairs: each round times one 100k-row predictor call with one
+/// thread, then one with all cores, then the SIMD control the same two ways, and keeps both
+/// ratios. On a VM whose cores come and go (the host runs other work on them), one-thread and
+/// all-core runs measured minutes apart compare different machines; a round's two calls are
+/// a fraction of a second apart, and the control shows what the machine gave in that round.
+/// Counters: the median ratio over the rounds and its quartiles, the control's, the median of
+/// the two ratios' quotient per round (of_control: 1 when the predictor gains from the second
+/// core what register-only code gained in the same round), the rounds.
+void bm_paired_threads(benchmark::State& state, const model_def* def) {
+  prepared& p = get(*def);
+  constexpr std::size_t rows = 100000;
+  const std::size_t cores = grove::detail::hardware_threads();
+  grove::predict_options one, all;
+  one.kind = all.kind = grove::output::margin;
+  one.threads = 1;
+  all.threads = cores;
+  std::vector<float> out(p.pred->output_size(rows, one));
+  std::vector<float> sums(64);
+  const grove::rows x(p.pool.data(), rows, p.cols);
+  auto seconds = [](auto&& work) {
+    const double t0 = now_s();
+    work();
+    return now_s() - t0;
+  };
+  auto predict = [&](const grove::predict_options& o) {
+    p.pred->predict(x, out.data(), out.size(), o);
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  };
+  auto control = [&](std::size_t threads) {
+    simd_control(threads, 100000, sums.data());
+    benchmark::DoNotOptimize(sums.data());
+  };
+  predict(all);  // warm-up: the pool's threads exist, the model's pages are touched
+  std::vector<double> ratio, control_ratio, of_control;
+  for (auto _ : state) {
+    double total = 0.0;
+    std::size_t rounds = 15;  // at least; more for fast models (about 4 s in all), odd
+    for (std::size_t r = 0; r < rounds; ++r) {
+      const double t1 = seconds([&] { predict(one); }), tn = seconds([&] { predict(all); });
+      const double c1 = seconds([&] { control(1); }), cn = seconds([&] { control(cores); });
+      ratio.push_back(t1 / tn);
+      control_ratio.push_back(c1 / cn);
+      of_control.push_back(ratio.back() / control_ratio.back());
+      total += t1 + tn + c1 + cn;
+      if (r == 0) rounds = std::clamp<std::size_t>(static_cast<std::size_t>(4.0 / total), 15, 61) | 1;
+    }
+    state.SetIterationTime(total);
+  }
+  state.counters["speedup"] = quantile(ratio, 0.5);
+  state.counters["speedup_q1"] = quantile(ratio, 0.25);
+  state.counters["speedup_q3"] = quantile(ratio, 0.75);
+  state.counters["control_speedup"] = quantile(control_ratio, 0.5);
+  state.counters["control_q1"] = quantile(control_ratio, 0.25);
+  state.counters["control_q3"] = quantile(control_ratio, 0.75);
+  state.counters["of_control"] = quantile(of_control, 0.5);
+  state.counters["rounds"] = static_cast<double>(ratio.size());
+  state.counters["threads"] = static_cast<double>(cores);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -532,6 +607,19 @@ std::vector<std::string> register_all(const std::vector<model_def>& defs, const 
       }
 #endif
     }
+  }
+  // Last, thread scaling in pairs (one iteration of many rounds; see bm_paired_threads).
+  for (const model_def& d : defs) {
+    if (cores < 2 || (!o.only_models.empty() && std::find(o.only_models.begin(),
+                                                            o.only_models.end(),
+                                                            d.name) == o.only_models.end()))
+      continue;
+    const std::string name = d.name + "/paired_threads/rows:100000";
+    const model_def* dp = &d;
+    benchmark::RegisterBenchmark(name.c_str(), [dp](benchmark::State& s) {
+      bm_paired_threads(s, dp);
+    })->Iterations(1)->Repetitions(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+    names.push_back(name + "/iterations:1/repeats:1/manual_time");
   }
   return names;
 }

@@ -18,6 +18,7 @@ from collections import OrderedDict
 
 NAME_RE = re.compile(r"^(?P<model>[^/]+)/(?P<variant>[^/]+)/rows:(?P<rows>\d+)/thr:(?P<thr>\d+)")
 CONTROL_RE = re.compile(r"^machine/simd_fma/thr:(?P<thr>\d+)")
+PAIRED_RE = re.compile(r"^(?P<model>[^/]+)/paired_threads/")
 
 
 def load(path):
@@ -28,6 +29,7 @@ def load(path):
     table = {}  # (model, variant, rows, thr) -> (ns_per_row_tree, rows_per_s, label)
     priority = {}
     control = {}  # thread count -> real time of the machine's SIMD control (median)
+    paired = {}  # model -> counters of its paired_threads run
     for r in runs:
         if r.get("error_occurred"):
             continue
@@ -40,6 +42,10 @@ def load(path):
         c = CONTROL_RE.match(r.get("run_name") or r["name"])
         if c and (prio == 2 or int(c["thr"]) not in control):
             control[int(c["thr"])] = r["real_time"]
+        pm = PAIRED_RE.match(r.get("run_name") or r["name"])
+        if pm:
+            paired[pm["model"]] = r
+            continue
         m = NAME_RE.match(r.get("run_name") or r["name"])
         if not m:
             continue
@@ -56,7 +62,7 @@ def load(path):
             continue
         priority[key] = prio
         table[key] = (ns, r.get("rows_per_s"), r.get("label", ""))
-    return doc.get("context", {}), table, control
+    return doc.get("context", {}), table, control, paired
 
 
 def variant_order(v):
@@ -83,11 +89,11 @@ def main(argv):
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2
-    context, table, control = load(argv[1])
-    if not table:
+    context, table, control, paired = load(argv[1])
+    if not table and not paired:
         print("no benchmark results in " + argv[1], file=sys.stderr)
         return 1
-    models = list(OrderedDict.fromkeys(k[0] for k in table))
+    models = list(OrderedDict.fromkeys([k[0] for k in table] + list(paired)))
     variants = sorted({k[1] for k in table}, key=variant_order)
     configs = sorted({(k[2], k[3]) for k in table})
 
@@ -106,6 +112,8 @@ def main(argv):
 
     speedups_100k_1t = {v: [] for v in variants}
     for model in models:
+        if not any(k[0] == model for k in table):
+            continue  # only its paired_threads run (a filtered run)
         out.append(f"### {model}")
         if context.get("model:" + model):
             out.append("")
@@ -158,6 +166,7 @@ def main(argv):
         g = math.exp(sum(math.log(x) for x in xs) / len(xs))
         out.append(f"| {v} | {len(xs)} | {g:.2f}x |")
     out.extend(scaling_table(models, table, control))
+    out.extend(paired_table(models, paired))
     print("\n".join(out))
     return 0
 
@@ -184,6 +193,26 @@ def scaling_table(models, table, control):
         out.append("")
         out.append(f"Control in the same run (machine/simd_fma: register-only SIMD multiply-adds, "
                    f"no memory traffic): {control[1] / control[many]:.2f}x with {many} threads.")
+    return out
+
+
+def paired_table(models, paired):
+    """The paired_threads runs: one thread against all cores, alternated call by call."""
+    rows = [m for m in models if m in paired]
+    if not rows:
+        return []
+    threads = int(paired[rows[0]].get("threads", 0))
+    out = ["", f"### Threads in pairs: 100k rows, 1 thread / {threads}, alternated call by call", "",
+           "Each round times the predictor with 1 thread, then with all cores, then the control "
+           "the same two ways; medians over the rounds, quartiles in brackets. `of control`: the "
+           "median of the two ratios' quotient per round.", "",
+           "| model | predictor | control, same rounds | of control | rounds |",
+           "|---|---|---|---|---|"]
+    for model in rows:
+        r = paired[model]
+        out.append(f"| {model} | {r['speedup']:.2f}x [{r['speedup_q1']:.2f}, {r['speedup_q3']:.2f}] "
+                   f"| {r['control_speedup']:.2f}x [{r['control_q1']:.2f}, {r['control_q3']:.2f}] "
+                   f"| {r['of_control']:.2f} | {int(r['rounds'])} |")
     return out
 
 
