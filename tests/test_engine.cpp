@@ -469,13 +469,16 @@ std::vector<isa_kind> sliced_isas() {
 }
 
 /// Checks `f` on random rows and on rows at its thresholds, and whether the sliced kernel took
-/// the calls (on machines that have it).
-void check_sliced(const random_spec& s, std::uint32_t seed, bool expect_sliced) {
+/// the calls of many rows (expect_sliced) and the one-row kernel those of few (expect_rows, on
+/// machines that have them).
+void check_sliced(const random_spec& s, std::uint32_t seed, bool expect_sliced,
+                  bool expect_rows) {
   std::mt19937 rng(seed);
   const forest f = random_forest(rng, s);
   for (isa_kind isa : sliced_isas()) {
     const engine e(f, engine_options{isa, 3, true});
     CHECK(e.sliced() == expect_sliced);
+    CHECK(e.sliced_rows() == (expect_rows && isa == isa_kind::avx512));
   }
   const int before = sliced_checks, rows_before = sliced_row_checks,
             words_before = sliced_row_word_checks;
@@ -489,13 +492,18 @@ void check_sliced(const random_spec& s, std::uint32_t seed, bool expect_sliced) 
   if (!sliced_isas().empty() && expect_sliced) CHECK(sliced_checks > before);
   // The one-row kernel: AVX-512, at most 64 features read; its word nodes every time (where the
   // CPU has byte permutes, through row_byte_permutes = false).
-  const bool row_kernel = expect_sliced && s.num_feature <= grove::kernels::sliced_row_max_columns &&
-                          grove::cpu_supports(isa_kind::avx512) &&
+  const bool row_kernel = expect_rows && grove::cpu_supports(isa_kind::avx512) &&
                           grove::isa_compiled(isa_kind::avx512);
   if (row_kernel) {
     CHECK(sliced_row_checks > rows_before);
     CHECK(sliced_row_word_checks > words_before);
   }
+}
+
+/// The same where the one-row kernel takes what the block kernel takes (at most 64 features).
+void check_sliced(const random_spec& s, std::uint32_t seed, bool expect_sliced) {
+  check_sliced(s, seed, expect_sliced,
+               expect_sliced && s.num_feature <= grove::kernels::sliced_row_max_columns);
 }
 
 }  // namespace
@@ -522,8 +530,15 @@ TEST_CASE("engine: sliced kernel bit-exact", "[engine]") {
     more.plain_thresholds = true;
     check_sliced(more, 52, false);
   }
+  SECTION("depths 7 and 8: the one-row kernel only") {
+    check_sliced({12, 1, 25, 7, 0.1}, 59, false, true);
+    check_sliced({30, 1, 30, 8, 0.05}, 66, false, true);
+    random_spec s{64, 3, 24, 8, 0.02};  // both byte registers, 3 outputs, DART weights
+    s.dart = true;
+    check_sliced(s, 67, false, true);
+  }
   SECTION("what the sliced kernel does not take") {
-    check_sliced({12, 1, 10, 7, 0.1}, 53, false);  // depth 7
+    check_sliced({40, 1, 6, 9, 0.1}, 53, false);  // depth 9
     check_sliced({12, 17, 34, 4, 0.1}, 54, false);  // 17 outputs
     random_spec cats{8, 1, 20, 5, 0.1};
     cats.categorical_prob = 0.3;
@@ -586,7 +601,7 @@ TEST_CASE("engine: one-row node-mask kernel bit-exact", "[engine]") {
     check_node_masks(s, 62, true);
   }
   SECTION("what the node-mask kernel does not take") {
-    random_spec many{12, 1, 10, 8, 0.0};  // 256 leaves
+    random_spec many{40, 1, 4, 9, 0.0};  // 512 leaves
     check_node_masks(many, 63, false);
     random_spec cats{8, 1, 20, 9, 0.2};
     cats.max_leaves = 64;

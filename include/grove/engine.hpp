@@ -122,8 +122,9 @@ struct engine_options {
   int group_depth = 0;
   /// Let margins of blocks of rows take the sliced kernel when the model allows it (trees of at
   /// most 6 levels, numeric splits, at most 255 thresholds per feature) and the ISA has one;
-  /// and calls of few rows the one-row sliced kernel, or for deeper trees of at most 64 leaves
-  /// the node-mask kernel (AVX-512 VBMI; numeric splits, at most 254 thresholds per feature).
+  /// and calls of few rows the one-row sliced kernel (AVX-512; trees of at most 8 levels, at
+  /// most 64 features read), or for deeper trees of at most 64 leaves the node-mask kernel
+  /// (AVX-512 VBMI; numeric splits, at most 254 thresholds per feature).
   bool sliced = true;
   /// When group_depth is chosen (0) and comes out 4, also build D = 3 groups for calls of fewer
   /// than kernels::few_rows rows. Such a call reads every line of each step it takes from
@@ -162,7 +163,7 @@ class engine {
   int few_row_group_depth() const noexcept { return few_ ? few_->group_depth() : group_depth(); }
 
   /// True when margins of sliced_min_rows rows or more take the sliced kernel.
-  bool sliced() const noexcept { return s_.usable(); }
+  bool sliced() const noexcept { return sliced_blocks_; }
   /// Calls with fewer rows walk the groups (a sliced block costs the same for 1 row as for 64),
   /// or take the one-row sliced kernel row by row where it exists (sliced_rows()).
   static constexpr std::size_t sliced_min_rows = 32;
@@ -218,7 +219,13 @@ class engine {
       const compile::row_nodes nodes = row == nullptr ? compile::row_nodes::none
                                        : bytes        ? compile::row_nodes::bytes
                                                       : compile::row_nodes::words;
-      s_ = compile::build_sliced_forest(f, compile::sliced_max_depth, nodes);
+      // Trees of 7 or 8 levels are sliced for the one-row kernel only (a block of 64 rows
+      // would compare all 255 nodes of a depth-8 tree, about what the group walk costs).
+      s_ = compile::build_sliced_forest(
+          f, row == nullptr ? compile::sliced_max_depth : kernels::sliced_row_max_depth, nodes);
+      const bool row_nodes_built = !s_.node_byte.empty() || !s_.node_word.empty();
+      if (s_.depth > compile::sliced_max_depth && !row_nodes_built) s_ = compile::sliced_forest{};
+      sliced_blocks_ = s_.usable() && s_.depth <= compile::sliced_max_depth;
       sliced_view_ = {s_.depth,
                       s_.num_columns,
                       s_.column_levels.data(),
@@ -235,7 +242,7 @@ class engine {
                       s_.leaf.data(),
                       g_.output.data(),
                       num_output() == 1};
-      if (s_.usable() && (!s_.node_byte.empty() || !s_.node_word.empty())) sliced_row_ = row;
+      if (s_.usable() && row_nodes_built) sliced_row_ = row;
     }
     // Few rows of models the one-row sliced kernel cannot take (deeper trees of at most 64
     // leaves) may take the node-mask kernel, which needs byte permutes.
@@ -356,7 +363,7 @@ class engine {
                   "rows have " + std::to_string(x.num_cols) + " columns but the model needs " +
                       std::to_string(num_feature()));
     // Two separate frames: a call's stack holds one path's buffers, not both.
-    if (!leaf_ids && s_.usable() && x.num_rows >= sliced_min_rows)
+    if (!leaf_ids && sliced_blocks_ && x.num_rows >= sliced_min_rows)
       run_sliced(x, missing, trees, out);
     else if (!leaf_ids && sliced_row_ != nullptr && x.num_rows <= sliced_row_max_rows)
       run_rows(x, missing, trees, out, s_.column_feature, sliced_view_, sliced_row_);
@@ -635,6 +642,7 @@ class engine {
   compile::grouped_forest g_;
   compile::sliced_forest s_;            // usable() when the model can be sliced
   kernels::sliced_view sliced_view_{};
+  bool sliced_blocks_ = false;  // s_ serves blocks of rows (trees of at most 6 levels)
   kernels::sliced_row_fn sliced_row_ = nullptr;  // set when the CPU and the model allow it
   compile::node_mask_forest mask_;  // built only where the node-mask kernel may run
   kernels::node_mask_view mask_view_{};

@@ -21,13 +21,15 @@ inline constexpr std::size_t sliced_probe_floats = std::size_t{1} << sliced_sear
 /// Features a one-row sliced kernel may read: a row's two byte columns per feature fill two
 /// 64-byte registers.
 inline constexpr std::int32_t sliced_row_max_columns = 64;
-/// Bytes past the last tree's nodes a one-row kernel may read: the nodes of 8 trees of depth 6
-/// or 16 of depth 5 (the blocks it walks together) start within the forest.
-inline constexpr std::size_t sliced_row_overread = 512;
+/// Levels of the deepest padded tree a one-row sliced kernel takes (the block kernel: 6).
+inline constexpr int sliced_row_max_depth = 8;
+/// Node entries past the last tree's nodes a one-row kernel may read: the nodes of 8 trees of
+/// depth 8 (the blocks it walks together) start within the forest.
+inline constexpr std::size_t sliced_row_overread = 8 << sliced_row_max_depth;
 
 /// What the kernel reads of a compile::sliced_forest.
 struct sliced_view {
-  int depth;  ///< levels of every padded tree (1..6)
+  int depth;  ///< levels of every padded tree (1..6; up to sliced_row_max_depth for one row)
   std::int32_t num_columns;
   const std::int32_t* column_levels;  ///< binary search levels per column
   const float* probe;                 ///< sliced_probe_floats per column

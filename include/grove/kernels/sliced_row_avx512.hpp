@@ -207,6 +207,50 @@ struct sliced_row_avx512 {
     if (v.single_output) acc[0] = sum;
   }
 
+  /// Word i of tree t + j's nodes (node offset (t + j) nodes + 64 i) for j = 0..7, one per
+  /// 64-bit lane.
+  template <std::size_t nodes, std::size_t i>
+  static __m512i tree_words8(const sliced_view& v, __m512i lo, __m512i hi,
+                             std::size_t t) noexcept {
+    auto word = [&](std::size_t j) {
+      return static_cast<long long>(nodes_t::compare64(v, lo, hi, (t + j) * nodes + 64 * i));
+    };
+    return _mm512_set_epi64(word(7), word(6), word(5), word(4), word(3), word(2), word(1),
+                            word(0));
+  }
+
+  /// Trees [t0, t1) of depth_v (7 or 8) levels, 8 at a time, one per 64-bit lane: a tree's
+  /// 128 or 256 nodes are 2 or 4 words, and heap index h sits in word h / 64 (levels 0-5 in
+  /// word 0, level 6 in word 1, level 7 in word 2 or 3). A rotate by h picks bit h % 64, so
+  /// every level takes the same three operations, plus a blend between words 2 and 3.
+  template <int depth_v>
+  static void add_trees_deep(const sliced_view& v, __m512i lo, __m512i hi, std::size_t t0,
+                             std::size_t t1, float* acc) noexcept {
+    constexpr std::size_t nodes = std::size_t{1} << depth_v;
+    alignas(64) std::uint64_t heap[8];
+    const __m512i one = _mm512_set1_epi64(1);
+    auto down = [&](__m512i h, __m512i bits) {  // h = 2 h + bit h % 64 of bits
+      return _mm512_ternarylogic_epi64(_mm512_add_epi64(h, h), _mm512_rorv_epi64(bits, h), one,
+                                       0xF8);  // a | (b & c)
+    };
+    float sum = acc[0];
+    for (std::size_t t = t0; t < t1; t += 8) {
+      const __m512i top = tree_words8<nodes, 0>(v, lo, hi, t);
+      __m512i h = one;
+      for (int l = 0; l < 6; ++l) h = down(h, top);
+      h = down(h, tree_words8<nodes, 1>(v, lo, hi, t));
+      if constexpr (depth_v == 8) {
+        const __mmask8 upper = _mm512_test_epi64_mask(h, _mm512_set1_epi64(64));
+        h = down(h, _mm512_mask_blend_epi64(upper, tree_words8<nodes, 2>(v, lo, hi, t),
+                                            tree_words8<nodes, 3>(v, lo, hi, t)));
+      }
+      _mm512_store_si512(heap, h);
+      const std::size_t count = std::min<std::size_t>(8, t1 - t);
+      for (std::size_t j = 0; j < count; ++j) add_leaf(v, t + j, heap[j] - nodes, sum, acc);
+    }
+    if (v.single_output) acc[0] = sum;
+  }
+
   /// Trees [t0, t1) of depth_v (1 or 2) levels: 64 / 2^depth_v of them per 64 compares, each
   /// path walked in integer registers.
   template <int depth_v>
@@ -239,7 +283,9 @@ struct sliced_row_avx512 {
       case 3: add_trees16<3>(v, lo, hi, t0, t1, acc); break;
       case 4: add_trees16<4>(v, lo, hi, t0, t1, acc); break;
       case 5: add_trees16<5>(v, lo, hi, t0, t1, acc); break;
-      default: add_trees8(v, lo, hi, t0, t1, acc); break;
+      case 6: add_trees8(v, lo, hi, t0, t1, acc); break;
+      case 7: add_trees_deep<7>(v, lo, hi, t0, t1, acc); break;
+      default: add_trees_deep<8>(v, lo, hi, t0, t1, acc); break;
     }
   }
 };
