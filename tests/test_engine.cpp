@@ -522,13 +522,16 @@ TEST_CASE("engine: sliced kernel bit-exact", "[engine]") {
     check_sliced({64, 3, 45, 5, 0.05}, 57, true);
     check_sliced({64, 1, 30, 6, 0.05}, 58, true);
   }
-  SECTION("255 thresholds on a feature, and 279") {
+  SECTION("up to 255 thresholds on a feature take one column, more take several") {
     random_spec s{1, 1, 8, 5, 0.0};  // 8 complete trees of 31 splits: 248 thresholds
     s.plain_thresholds = true;
     check_sliced(s, 51, true);
-    random_spec more{1, 1, 9, 5, 0.0};  // 279: more than a byte tells apart
+    random_spec more{1, 1, 9, 5, 0.0};  // 279: more than a byte tells apart, two columns
     more.plain_thresholds = true;
-    check_sliced(more, 52, false);
+    check_sliced(more, 52, true);
+    random_spec three{3, 2, 9, 8, 0.0};  // 9 x 255 splits: about 765 per feature, 9 columns
+    three.plain_thresholds = true;
+    check_sliced(three, 68, false, true);
   }
   SECTION("depths 7 and 8: the one-row kernel only") {
     check_sliced({12, 1, 25, 7, 0.1}, 59, false, true);
@@ -607,10 +610,16 @@ TEST_CASE("engine: one-row node-mask kernel bit-exact", "[engine]") {
     cats.max_leaves = 64;
     cats.categorical_prob = 0.3;
     check_node_masks(cats, 64, false);
-    random_spec one_feature{1, 1, 5, 7, 0.0};  // 5 x 63 splits: more than 254 thresholds
+  }
+  SECTION("more than 254 thresholds on a feature: several columns") {
+    random_spec one_feature{1, 1, 5, 10, 0.0};  // 5 x 63 splits: 315 thresholds, two columns
     one_feature.max_leaves = 64;
     one_feature.plain_thresholds = true;
-    check_node_masks(one_feature, 65, false);
+    check_node_masks(one_feature, 65, true);
+    random_spec two{2, 1, 40, 10, 0.1};  // about 1200 per feature: 5 columns each
+    two.max_leaves = 64;
+    two.plain_thresholds = true;
+    check_node_masks(two, 69, true);
   }
 }
 

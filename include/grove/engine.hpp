@@ -121,10 +121,10 @@ struct engine_options {
   /// Levels per group: 3 or 4; 0 chooses from the trees' depths.
   int group_depth = 0;
   /// Let margins of blocks of rows take the sliced kernel when the model allows it (trees of at
-  /// most 6 levels, numeric splits, at most 255 thresholds per feature) and the ISA has one;
-  /// and calls of few rows the one-row sliced kernel (AVX-512; trees of at most 8 levels, at
-  /// most 64 features read), or for deeper trees of at most 64 leaves the node-mask kernel
-  /// (AVX-512 VBMI; numeric splits, at most 254 thresholds per feature).
+  /// most 6 levels, numeric splits, at most 128 byte columns: one per feature read and per 255
+  /// of its thresholds) and the ISA has one; and calls of few rows the one-row sliced kernel
+  /// (AVX-512; trees of at most 8 levels, at most 64 columns), or for deeper trees of at most
+  /// 64 leaves the node-mask kernel (AVX-512 VBMI; numeric splits, at most 256 columns).
   bool sliced = true;
   /// When group_depth is chosen (0) and comes out 4, also build D = 3 groups for calls of fewer
   /// than kernels::few_rows rows. Such a call reads every line of each step it takes from

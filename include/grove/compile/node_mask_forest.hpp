@@ -7,9 +7,10 @@
 ///
 /// The splits compare quantized values, exactly as in sliced_forest: a feature's distinct
 /// thresholds, sorted, are T_0 < ... < T_{k-1}; x gets bin(x) = #{i : T_i <= x}, and a split on
-/// T_j sends x right exactly when bin(x) >= j + 1. Bins of values stop at 254 (so k <= 254);
-/// a missing value is 255, which passes every split, and the splits that send missing values
-/// left are marked in a per-tree mask.
+/// T_j sends x right exactly when bin(x) >= j + 1. Bins of values stop at 254 (so k <= 254 per
+/// column: a feature with more takes several, see compile::quantized_columns); a missing value
+/// is 255, which passes every split, and the splits that send missing values left are marked in
+/// a per-tree mask.
 ///
 /// A tree's splits are numbered 0..62 from the root in breadth-first order, its leaves 64..127
 /// likewise; child[2 id + 1] is where split id sends a value that goes right, child[2 id] one
@@ -28,7 +29,7 @@
 
 namespace grove::compile {
 
-/// Per feature: bins 0..254 below the missing byte 255.
+/// Per column: bins 0..254 below the missing byte 255.
 inline constexpr std::size_t node_mask_max_thresholds = 254;
 
 struct node_mask_forest {
@@ -64,8 +65,8 @@ inline bool reachable_leaves_at_most(const ir::tree& t, std::size_t limit) {
 }
 
 /// The node-mask form of `f`, or an empty one (usable() false) when a tree has more than 64
-/// leaves, vector leaves or a categorical split, a feature has more than 254 thresholds (or a
-/// NaN one), or the splits read more than kernels::mask_max_columns features.
+/// leaves, vector leaves, a categorical split or a NaN threshold, or the splits need more than
+/// kernels::mask_max_columns columns (a column per feature read, per 254 of its thresholds).
 inline node_mask_forest build_node_mask_forest(const ir::forest& f) {
   constexpr std::size_t N = kernels::mask_tree_nodes;
   constexpr std::size_t C = kernels::mask_tree_children;
@@ -77,11 +78,11 @@ inline node_mask_forest build_node_mask_forest(const ir::forest& f) {
     if (!reachable_leaves_at_most(t, L)) return m;
   std::vector<std::vector<float>> thresholds;
   if (T == 0 || !numeric_split_thresholds(f, thresholds)) return m;
-  std::vector<std::int32_t> column_of;
-  if (!assign_columns(thresholds, node_mask_max_thresholds, column_of, m.column_feature))
-    return node_mask_forest{};
-  m.num_columns = static_cast<std::int32_t>(m.column_feature.size());
-  if (m.num_columns > kernels::mask_max_columns) return node_mask_forest{};
+  const quantized_columns columns =
+      assign_columns(std::move(thresholds), node_mask_max_thresholds);
+  if (columns.size() > static_cast<std::size_t>(kernels::mask_max_columns)) return m;
+  m.column_feature = columns.feature;
+  m.num_columns = static_cast<std::int32_t>(columns.size());
 
   // Every tree starts as one leaf: split 0 with both children leaf L (value 0). A tree of one
   // leaf keeps that; the padding trees past the last, never added, too.
@@ -122,16 +123,16 @@ inline node_mask_forest build_node_mask_forest(const ir::forest& f) {
             ir::detail::rounded_product(t.leaf_value[n], f.tree_weight[i]);
         continue;
       }
-      const auto feature = static_cast<std::size_t>(t.feature[n]);
-      m.node_column[i * N + self] = static_cast<std::uint8_t>(column_of[feature]);
-      m.node_bin[i * N + self] =
-          static_cast<std::uint8_t>(split_bin(thresholds[feature], t.threshold[n]));
+      const quantized_columns::test test =
+          columns.split(static_cast<std::size_t>(t.feature[n]), t.threshold[n]);
+      m.node_column[i * N + self] = static_cast<std::uint8_t>(test.column);
+      m.node_bin[i * N + self] = static_cast<std::uint8_t>(test.bin);
       if (t.default_left[n]) m.missing_left[i] |= std::uint64_t{1} << self;
       child[2 * self] = static_cast<std::uint8_t>(id[static_cast<std::size_t>(t.left[n])]);
       child[2 * self + 1] = static_cast<std::uint8_t>(id[static_cast<std::size_t>(t.right[n])]);
     }
   }
-  row_bin_tables(thresholds, m.column_feature, m.row_threshold, m.row_bound);
+  row_bin_tables(columns, m.row_threshold, m.row_bound);
   m.num_trees = T;
   return m;
 }

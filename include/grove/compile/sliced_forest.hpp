@@ -8,7 +8,8 @@
 /// T_{k-1}; a value x gets bin(x) = #{i : T_i <= x}. Then x < T_j exactly when bin(x) <= j, so a
 /// split on T_j sends x right exactly when bin(x) >= j + 1. A missing value gets bin 0 in one byte
 /// column of the feature and 255 in a second; a split reads the column of its default side
-/// (left: 0 fails every test, right: 255 passes every test). So k <= 255 per feature.
+/// (left: 0 fails every test, right: 255 passes every test). So k <= 255 per column: a feature
+/// with more thresholds takes several columns (compile::quantized_columns).
 ///
 /// A padded tree numbers its nodes like a heap, from 1 (children of h: 2h, 2h + 1). A row's path
 /// is the "goes right" bits from the root down, the root's at the top of `depth` bits; below a
@@ -31,7 +32,7 @@
 namespace grove::compile {
 
 inline constexpr int sliced_max_depth = 6;  ///< 64 leaves: two 32-float lookup pairs
-/// Per feature: as many as kernels::sliced_search_levels tell apart, below the missing byte 255.
+/// Per column: as many as kernels::sliced_search_levels tell apart, below the missing byte 255.
 inline constexpr int sliced_max_thresholds = (1 << kernels::sliced_search_levels) - 1;
 
 /// The form of the one-row kernel's node data build_sliced_forest keeps: bytes (for CPUs with
@@ -82,9 +83,9 @@ inline int search_levels(std::size_t k) noexcept {
 }  // namespace detail
 
 /// The sliced form of `f`, or one with depth 0 when a tree is deeper than `max_depth`, has a
-/// categorical split or vector leaves, or a feature has more than 255 thresholds (or a NaN one),
-/// or the splits read more than sliced_max_columns features. The one-row kernel's node data
-/// take the form `nodes`.
+/// categorical split, vector leaves or a NaN threshold, or the splits need more than
+/// sliced_max_columns columns (a column per feature read, per 255 of its thresholds). The
+/// one-row kernel's node data take the form `nodes`.
 inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sliced_max_depth,
                                          row_nodes nodes = row_nodes::bytes) {
   sliced_forest s;
@@ -98,17 +99,16 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
   std::vector<std::vector<float>> thresholds;
   if (T == 0 || !numeric_split_thresholds(f, thresholds)) return s;
 
-  std::vector<std::int32_t> column_of;
-  if (!assign_columns(thresholds, static_cast<std::size_t>(sliced_max_thresholds), column_of,
-                      s.column_feature))
-    return sliced_forest{};
-  s.num_columns = static_cast<std::int32_t>(s.column_feature.size());
-  if (s.num_columns > kernels::sliced_max_columns) return sliced_forest{};
+  const quantized_columns columns =
+      assign_columns(std::move(thresholds), static_cast<std::size_t>(sliced_max_thresholds));
+  if (columns.size() > static_cast<std::size_t>(kernels::sliced_max_columns)) return s;
+  s.column_feature = columns.feature;
+  s.num_columns = static_cast<std::int32_t>(columns.size());
 
   const float inf = std::numeric_limits<float>::infinity();
   s.probe.assign(static_cast<std::size_t>(s.num_columns) * kernels::sliced_probe_floats, inf);
   for (std::int32_t c = 0; c < s.num_columns; ++c) {
-    const std::vector<float>& sorted = thresholds[static_cast<std::size_t>(s.column_feature[c])];
+    const std::vector<float>& sorted = columns.thresholds[static_cast<std::size_t>(c)];
     const int levels = detail::search_levels(sorted.size());
     s.column_levels.push_back(levels);
     float* probe = s.probe.data() + static_cast<std::size_t>(c) * kernels::sliced_probe_floats;
@@ -123,7 +123,7 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
   // The one-row kernel's arrays, for forests whose row fits its two registers.
   const bool row_arrays =
       nodes != row_nodes::none && s.num_columns <= kernels::sliced_row_max_columns;
-  if (row_arrays) row_bin_tables(thresholds, s.column_feature, s.row_threshold, s.row_bound);
+  if (row_arrays) row_bin_tables(columns, s.row_threshold, s.row_bound);
 
   s.depth = depth;
   s.nodes_per_tree = std::size_t{1} << depth;
@@ -164,9 +164,9 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
         std::fill(leaf + first, leaf + first + (std::size_t{1} << below), value);
         continue;
       }
-      const std::size_t split =
-          split_bin(thresholds[static_cast<std::size_t>(t.feature[n])], t.threshold[n]);
-      const auto c = static_cast<std::size_t>(column_of[static_cast<std::size_t>(t.feature[n])]);
+      const quantized_columns::test test =
+          columns.split(static_cast<std::size_t>(t.feature[n]), t.threshold[n]);
+      const std::size_t split = test.bin, c = test.column;
       const std::size_t byte = 2 * c + (t.default_left[n] ? 0 : 1);
       column[p.heap] = static_cast<std::uint16_t>(byte * kernels::sliced_rows);
       if (row_bytes) s.node_byte[i * s.nodes_per_tree + p.heap] = static_cast<std::uint8_t>(byte);

@@ -52,44 +52,69 @@ inline bool numeric_split_thresholds(const ir::forest& f, std::vector<std::vecto
   return true;
 }
 
-/// The columns of a quantized form: the features some split reads, in feature order. Fills
-/// column_of[feature] (its column, or -1) and column_feature[c] (column c's feature). False
-/// when a feature has more than max_thresholds thresholds.
-inline bool assign_columns(const std::vector<std::vector<float>>& thresholds,
-                           std::size_t max_thresholds, std::vector<std::int32_t>& column_of,
-                           std::vector<std::int32_t>& column_feature) {
-  column_of.assign(thresholds.size(), -1);
-  column_feature.clear();
-  for (std::size_t feature = 0; feature < thresholds.size(); ++feature) {
-    if (thresholds[feature].empty()) continue;
-    if (thresholds[feature].size() > max_thresholds) return false;
-    column_of[feature] = static_cast<std::int32_t>(column_feature.size());
-    column_feature.push_back(static_cast<std::int32_t>(feature));
-  }
-  return true;
-}
+/// The columns of a quantized form. A column quantizes one feature against at most
+/// `per_column` of its thresholds, so that a byte tells its bins apart; a feature with more
+/// takes several consecutive columns, each holding the next per_column of its sorted
+/// thresholds. A split on the feature's threshold T_i then reads column i / per_column: a value
+/// x is >= T_i exactly when that column's bin of x, #{its thresholds <= x}, is >= i % per_column
+/// + 1. Features no split reads take no column.
+struct quantized_columns {
+  std::size_t per_column = 0;
+  std::vector<std::int32_t> feature;              ///< [column]: the feature it quantizes
+  std::vector<std::vector<float>> thresholds;     ///< [column]: its sorted thresholds
+  std::vector<std::int32_t> first;                ///< [feature]: its first column, or -1
+  std::vector<std::vector<float>> of_feature;     ///< [feature]: all its sorted thresholds
 
-/// The bin a split on `threshold` (one of `sorted`, its feature's distinct thresholds) tests:
-/// a value goes right exactly when its bin is >= this.
-inline std::size_t split_bin(const std::vector<float>& sorted, float threshold) {
-  return static_cast<std::size_t>(std::lower_bound(sorted.begin(), sorted.end(), threshold) -
-                                  sorted.begin()) +
-         1;
+  std::size_t size() const noexcept { return feature.size(); }
+
+  /// The column a split on `threshold` (one of the feature's thresholds) reads, and the bin
+  /// from which a value goes right.
+  struct test {
+    std::size_t column;
+    std::size_t bin;
+  };
+  test split(std::size_t f, float threshold) const {
+    const std::vector<float>& sorted = of_feature[f];
+    const auto i = static_cast<std::size_t>(
+        std::lower_bound(sorted.begin(), sorted.end(), threshold) - sorted.begin());
+    return {static_cast<std::size_t>(first[f]) + i / per_column, i % per_column + 1};
+  }
+};
+
+/// The columns for `thresholds` (per feature, sorted: numeric_split_thresholds), in feature
+/// order, at most per_column thresholds each.
+inline quantized_columns assign_columns(std::vector<std::vector<float>> thresholds,
+                                        std::size_t per_column) {
+  quantized_columns q;
+  q.per_column = per_column;
+  q.first.assign(thresholds.size(), -1);
+  for (std::size_t f = 0; f < thresholds.size(); ++f) {
+    const std::vector<float>& sorted = thresholds[f];
+    if (sorted.empty()) continue;
+    q.first[f] = static_cast<std::int32_t>(q.size());
+    for (std::size_t i = 0; i < sorted.size(); i += per_column) {
+      const std::size_t end = std::min(sorted.size(), i + per_column);
+      q.feature.push_back(static_cast<std::int32_t>(f));
+      q.thresholds.emplace_back(sorted.begin() + static_cast<std::ptrdiff_t>(i),
+                                sorted.begin() + static_cast<std::ptrdiff_t>(end));
+    }
+  }
+  q.of_feature = std::move(thresholds);
+  return q;
 }
 
 /// The tables a one-row kernel finds a column's bin with (kernels::sliced_row_detail::
 /// column_bin): column c's sorted thresholds padded with +inf to kernels::sliced_probe_floats,
-/// in `sorted_out`, and every 16th of them (16 per column), in `bound_out`. Column c quantizes
-/// feature column_feature[c]; every feature has at most sliced_probe_floats thresholds.
-inline void row_bin_tables(const std::vector<std::vector<float>>& thresholds,
-                           const std::vector<std::int32_t>& column_feature,
-                           aligned_vector<float>& sorted_out, aligned_vector<float>& bound_out) {
+/// in `sorted_out`, and every 16th of them (16 per column), in `bound_out`. Every column has
+/// fewer than sliced_probe_floats thresholds.
+inline void row_bin_tables(const quantized_columns& columns, aligned_vector<float>& sorted_out,
+                           aligned_vector<float>& bound_out) {
   constexpr std::size_t per_column = kernels::sliced_probe_floats;
   const float inf = std::numeric_limits<float>::infinity();
-  sorted_out.assign(column_feature.size() * per_column, inf);
-  bound_out.assign(column_feature.size() * 16, inf);
-  for (std::size_t c = 0; c < column_feature.size(); ++c) {
-    const std::vector<float>& sorted = thresholds[static_cast<std::size_t>(column_feature[c])];
+  sorted_out.assign(columns.size() * per_column, inf);
+  bound_out.assign(columns.size() * 16, inf);
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    const std::vector<float>& sorted = columns.thresholds[c];
     std::copy(sorted.begin(), sorted.end(), sorted_out.begin() + static_cast<std::ptrdiff_t>(c * per_column));
     for (std::size_t j = 0; 16 * j < sorted.size(); ++j) bound_out[c * 16 + j] = sorted[16 * j];
   }
