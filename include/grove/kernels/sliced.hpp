@@ -24,8 +24,8 @@ inline constexpr std::int32_t sliced_row_max_columns = 64;
 /// Levels of the deepest padded tree a one-row sliced kernel takes (the block kernel: 6).
 inline constexpr int sliced_row_max_depth = 8;
 /// Node entries past the last tree's nodes a one-row kernel may read: the nodes of 8 trees of
-/// depth 8 (the blocks it walks together) start within the forest.
-inline constexpr std::size_t sliced_row_overread = 8 << sliced_row_max_depth;
+/// depth 6 or 16 of depth 5 (the blocks it walks together) start within the forest.
+inline constexpr std::size_t sliced_row_overread = 512;
 
 /// What the kernel reads of a compile::sliced_forest.
 struct sliced_view {
