@@ -53,7 +53,8 @@ struct sliced_forest {
   aligned_vector<float> row_threshold;
   aligned_vector<float> row_bound;
   std::size_t nodes_per_tree = 0;  ///< 2^depth (entry 0 unused)
-  /// [tree][node]: byte offset of the column node h compares, (2 c + default right) * 64.
+  /// [tree][node]: byte offset of the column node h compares, (2 c + default right) * 64, for
+  /// the block kernel; empty when depth > sliced_max_depth (a form for the one-row kernel).
   std::vector<std::uint16_t> node_column;
   std::vector<std::uint8_t> node_bin;  ///< [tree][node]: goes right when the byte is >= this
   /// [tree][node]: the node's byte in one row's quantized bytes (2 c + default right); empty
@@ -128,7 +129,8 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
   s.depth = depth;
   s.nodes_per_tree = std::size_t{1} << depth;
   s.leaves_per_tree = std::max<std::size_t>(16, s.nodes_per_tree);
-  s.node_column.assign(T * s.nodes_per_tree, 0);
+  const bool block_arrays = depth <= sliced_max_depth;
+  if (block_arrays) s.node_column.assign(T * s.nodes_per_tree, 0);
   // Node arrays a one-row kernel reads in whole blocks end with sliced_row_overread entries.
   const std::size_t row_entries = T * s.nodes_per_tree + kernels::sliced_row_overread;
   s.node_bin.assign(row_entries, 0);
@@ -148,7 +150,6 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
   std::vector<pending> stack;
   for (std::size_t i = 0; i < T; ++i) {
     const ir::tree& t = f.trees[i];
-    std::uint16_t* column = s.node_column.data() + i * s.nodes_per_tree;
     std::uint8_t* bin = s.node_bin.data() + i * s.nodes_per_tree;
     float* leaf = s.leaf.data() + i * s.leaves_per_tree;
     stack.assign(1, {0, 1, 0});
@@ -168,7 +169,9 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
           columns.split(static_cast<std::size_t>(t.feature[n]), t.threshold[n]);
       const std::size_t split = test.bin, c = test.column;
       const std::size_t byte = 2 * c + (t.default_left[n] ? 0 : 1);
-      column[p.heap] = static_cast<std::uint16_t>(byte * kernels::sliced_rows);
+      if (block_arrays)
+        s.node_column[i * s.nodes_per_tree + p.heap] =
+            static_cast<std::uint16_t>(byte * kernels::sliced_rows);
       if (row_bytes) s.node_byte[i * s.nodes_per_tree + p.heap] = static_cast<std::uint8_t>(byte);
       if (row_words) {
         const unsigned left = t.default_left[n] ? 0x8000u : 0u;
