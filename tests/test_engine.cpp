@@ -470,15 +470,21 @@ std::vector<isa_kind> sliced_isas() {
 
 /// Checks `f` on random rows and on rows at its thresholds, and whether the sliced kernel took
 /// the calls of many rows (expect_sliced) and the one-row kernel those of few (expect_rows, on
-/// machines that have them).
+/// machines that have them; with rows_need_bytes, only in its byte form).
 void check_sliced(const random_spec& s, std::uint32_t seed, bool expect_sliced,
-                  bool expect_rows) {
+                  bool expect_rows, bool rows_need_bytes = false) {
   std::mt19937 rng(seed);
   const forest f = random_forest(rng, s);
+  const bool bytes = grove::kernels::cpu_has_byte_permutes();
   for (isa_kind isa : sliced_isas()) {
     const engine e(f, engine_options{isa, 3, true});
     CHECK(e.sliced() == expect_sliced);
-    CHECK(e.sliced_rows() == (expect_rows && isa == isa_kind::avx512));
+    CHECK(e.sliced_rows() ==
+          (expect_rows && isa == isa_kind::avx512 && (bytes || !rows_need_bytes)));
+    engine_options words{isa, 3, true};
+    words.row_byte_permutes = false;
+    CHECK(engine(f, words).sliced_rows() ==
+          (expect_rows && isa == isa_kind::avx512 && !rows_need_bytes));
   }
   const int before = sliced_checks, rows_before = sliced_row_checks,
             words_before = sliced_row_word_checks;
@@ -494,10 +500,8 @@ void check_sliced(const random_spec& s, std::uint32_t seed, bool expect_sliced,
   // CPU has byte permutes, through row_byte_permutes = false).
   const bool row_kernel = expect_rows && grove::cpu_supports(isa_kind::avx512) &&
                           grove::isa_compiled(isa_kind::avx512);
-  if (row_kernel) {
-    CHECK(sliced_row_checks > rows_before);
-    CHECK(sliced_row_word_checks > words_before);
-  }
+  if (row_kernel && (bytes || !rows_need_bytes)) CHECK(sliced_row_checks > rows_before);
+  if (row_kernel && !rows_need_bytes) CHECK(sliced_row_word_checks > words_before);
 }
 
 /// The same where the one-row kernel takes what the block kernel takes (at most 64 features).
@@ -531,14 +535,14 @@ TEST_CASE("engine: sliced kernel bit-exact", "[engine]") {
     check_sliced(more, 52, true);
     random_spec three{3, 2, 9, 8, 0.0};  // 9 x 255 splits: about 765 per feature, 9 columns
     three.plain_thresholds = true;
-    check_sliced(three, 68, false, true);
+    check_sliced(three, 68, false, true, true);
   }
-  SECTION("depths 7 and 8: the one-row kernel only") {
-    check_sliced({12, 1, 25, 7, 0.1}, 59, false, true);
-    check_sliced({30, 1, 30, 8, 0.05}, 66, false, true);
+  SECTION("depths 7 and 8: the one-row kernel only, on bytes") {
+    check_sliced({12, 1, 25, 7, 0.1}, 59, false, true, true);
+    check_sliced({30, 1, 30, 8, 0.05}, 66, false, true, true);
     random_spec s{64, 3, 24, 8, 0.02};  // both byte registers, 3 outputs, DART weights
     s.dart = true;
-    check_sliced(s, 67, false, true);
+    check_sliced(s, 67, false, true, true);
   }
   SECTION("what the sliced kernel does not take") {
     check_sliced({40, 1, 6, 9, 0.1}, 53, false);  // depth 9

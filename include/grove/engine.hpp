@@ -123,8 +123,9 @@ struct engine_options {
   /// Let margins of blocks of rows take the sliced kernel when the model allows it (trees of at
   /// most 6 levels, numeric splits, at most 128 byte columns: one per feature read and per 255
   /// of its thresholds) and the ISA has one; and calls of few rows the one-row sliced kernel
-  /// (AVX-512; trees of at most 8 levels, at most 64 columns), or for deeper trees of at most
-  /// 64 leaves the node-mask kernel (AVX-512 VBMI; numeric splits, at most 256 columns).
+  /// (AVX-512; at most 64 columns; trees of 7 or 8 levels with VBMI only), or for deeper trees
+  /// of at most 64 leaves the node-mask kernel (AVX-512 VBMI; numeric splits, at most 256
+  /// columns).
   bool sliced = true;
   /// When group_depth is chosen (0) and comes out 4, also build D = 3 groups for calls of fewer
   /// than kernels::few_rows rows. Such a call reads every line of each step it takes from
@@ -219,10 +220,12 @@ class engine {
       const compile::row_nodes nodes = row == nullptr ? compile::row_nodes::none
                                        : bytes        ? compile::row_nodes::bytes
                                                       : compile::row_nodes::words;
-      // Trees of 7 or 8 levels are sliced for the one-row kernel only (a block of 64 rows
-      // would compare all 255 nodes of a depth-8 tree, about what the group walk costs).
+      // Trees of 7 or 8 levels are sliced for the one-row kernel on bytes only. A block of 64
+      // rows would compare all 255 nodes of a depth-8 tree, about what the group walk costs;
+      // the word form's 8 permutes per tree were slower than the walk (one row, ns per tree:
+      // fraud 23.4 against 12.7 / 17.5 at D = 4 / 3, large 35.0 against 25.1 / 20.0).
       s_ = compile::build_sliced_forest(
-          f, row == nullptr ? compile::sliced_max_depth : kernels::sliced_row_max_depth, nodes);
+          f, bytes ? kernels::sliced_row_max_depth : compile::sliced_max_depth, nodes);
       const bool row_nodes_built = !s_.node_byte.empty() || !s_.node_word.empty();
       if (s_.depth > compile::sliced_max_depth && !row_nodes_built) s_ = compile::sliced_forest{};
       sliced_blocks_ = s_.usable() && s_.depth <= compile::sliced_max_depth;
