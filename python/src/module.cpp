@@ -1,0 +1,252 @@
+// grove._grove: the native half of the Python package. It takes inputs the Python half
+// (grove/_inputs.py) has already put in shape, dense rows or CSR arrays, predicts with the GIL
+// released, and returns float32 arrays of shape (rows, values per row).
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "grove/grove.hpp"
+
+namespace py = pybind11;
+
+namespace {
+
+/// grove.Error: a ValueError carrying grove's error code name, location and message.
+PyObject* error_type = nullptr;
+
+void raise_error(const grove::error& e) {
+  py::object instance = py::reinterpret_borrow<py::object>(error_type)(e.what());
+  instance.attr("code") = grove::to_string(e.code());
+  instance.attr("where") = e.where();
+  instance.attr("message") = e.message();
+  PyErr_SetObject(error_type, instance.ptr());
+}
+
+grove::output output_from_name(const std::string& name) {
+  if (name == "value") return grove::output::value;
+  if (name == "margin") return grove::output::margin;
+  if (name == "leaf") return grove::output::leaf;
+  if (name == "contribs") return grove::output::contribs;
+  throw grove::error(grove::error_code::invalid_argument, "output",
+                     "unknown output '" + name + "' (expected value, margin, leaf or contribs)");
+}
+
+grove::predict_options make_options(const std::string& output, double missing,
+                                    std::int64_t iteration_begin, std::int64_t iteration_end,
+                                    std::int64_t threads) {
+  if (iteration_begin < 0 || iteration_end < 0)
+    throw grove::error(grove::error_code::invalid_argument, "iteration_range",
+                       "bounds must not be negative");
+  if (threads < 0)
+    throw grove::error(grove::error_code::invalid_argument, "threads", "must not be negative");
+  grove::predict_options o;
+  o.kind = output_from_name(output);
+  o.missing = static_cast<float>(missing);  // XGBoost keeps `missing` as a float too
+  o.iteration_begin = static_cast<std::size_t>(iteration_begin);
+  o.iteration_end = static_cast<std::size_t>(iteration_end);
+  o.threads = static_cast<std::size_t>(threads);
+  return o;
+}
+
+/// Rows converted at a time where the C++ API does not take the input as it is.
+constexpr std::size_t converted_floats = std::size_t{1} << 22;
+
+std::size_t chunk_rows(std::size_t cols) {
+  return std::max<std::size_t>(64, converted_floats / std::max<std::size_t>(cols, 1));
+}
+
+class native_predictor {
+ public:
+  native_predictor(py::bytes model, const std::string& name, const std::string& objective,
+                   std::optional<float> base_score, std::int64_t num_class, const std::string& isa)
+      : predictor_(load(model, name, objective, base_score, num_class),
+                   grove::engine_options{grove::isa_from_string(isa)}) {}
+
+  std::size_t num_feature() const { return predictor_.num_feature(); }
+  std::size_t num_output() const { return predictor_.get_model().num_output(); }
+  std::size_t num_trees() const { return predictor_.get_model().num_trees(); }
+  std::size_t num_rounds() const { return predictor_.get_model().num_rounds(); }
+  std::string objective() const { return predictor_.get_model().objective(); }
+  std::vector<std::string> feature_names() const { return forest().feature_names; }
+  std::vector<std::string> feature_types() const { return forest().feature_types; }
+
+  std::string kernels() const {
+    const grove::engine& e = predictor_.get_engine();
+    std::string s = std::string(grove::to_string(e.isa())) + ", groups of depth " +
+                    std::to_string(e.group_depth());
+    if (e.sliced()) s += ", sliced blocks";
+    if (e.sliced_rows()) s += ", sliced one-row kernel";
+    if (e.mask_rows()) s += ", node-mask one-row kernel";
+    return s;
+  }
+
+  std::size_t output_width(const std::string& output, std::int64_t begin, std::int64_t end) const {
+    return predictor_.output_width(make_options(output, 0.0, begin, end, 0));
+  }
+
+  /// x: 2-D float32 or float64, each row's values adjacent (its row stride may be larger).
+  py::array_t<float> predict_dense(const py::array& x, const std::string& output, double missing,
+                                   std::int64_t begin, std::int64_t end,
+                                   std::int64_t threads) const {
+    const grove::predict_options o = make_options(output, missing, begin, end, threads);
+    if (x.ndim() != 2)
+      throw grove::error(grove::error_code::shape, "X",
+                         "expected 2 dimensions, got " + std::to_string(x.ndim()));
+    const bool f32 = py::array_t<float>::check_(x);  // native byte order only
+    const bool f64 = py::array_t<double>::check_(x);
+    if (!f32 && !f64)
+      throw grove::error(grove::error_code::invalid_argument, "X",
+                         "expected float32 or float64 values in native byte order");
+    const auto n = static_cast<std::size_t>(x.shape(0));
+    const auto cols = static_cast<std::size_t>(x.shape(1));
+    const auto item = static_cast<py::ssize_t>(x.itemsize());
+    if ((cols > 1 && x.strides(1) != item) || x.strides(0) < 0 || x.strides(0) % item != 0 ||
+        (n > 1 && static_cast<std::size_t>(x.strides(0) / item) < cols))
+      throw grove::error(grove::error_code::invalid_argument, "X",
+                         "each row's values must be adjacent in memory (C order)");
+    const std::size_t stride = n > 1 ? static_cast<std::size_t>(x.strides(0) / item) : cols;
+    py::array_t<float> out = make_output(n, o);
+    float* dst = out.mutable_data();
+    const std::size_t width = predictor_.output_width(o);
+    {
+      py::gil_scoped_release unlocked;
+      if (f32) {
+        predictor_.predict(grove::rows(static_cast<const float*>(x.data()), n, cols, stride), dst,
+                           n * width, o);
+      } else {
+        // Each value rounded to float32 as XGBoost does, a block of rows at a time.
+        const auto* src = static_cast<const double*>(x.data());
+        const std::size_t step = chunk_rows(cols);
+        std::vector<float> buffer(std::min(n, step) * cols);
+        for (std::size_t r0 = 0; r0 < n; r0 += step) {
+          const std::size_t m = std::min(step, n - r0);
+          for (std::size_t r = 0; r < m; ++r)
+            for (std::size_t c = 0; c < cols; ++c)
+              buffer[r * cols + c] = static_cast<float>(src[(r0 + r) * stride + c]);
+          predictor_.predict(grove::rows(buffer.data(), m, cols), dst + r0 * width, m * width, o);
+        }
+      }
+    }
+    return out;
+  }
+
+  /// CSR arrays: indptr (int64, num_rows + 1), indices (int32 or int64), data (float32 or float64).
+  py::array_t<float> predict_csr(const py::array_t<std::int64_t, py::array::c_style>& indptr,
+                                 const py::array& indices, const py::array& data,
+                                 std::int64_t num_cols, const std::string& output, double missing,
+                                 std::int64_t begin, std::int64_t end, std::int64_t threads) const {
+    const grove::predict_options o = make_options(output, missing, begin, end, threads);
+    if (indptr.ndim() != 1 || indptr.shape(0) < 1)
+      throw grove::error(grove::error_code::shape, "indptr", "expected num_rows + 1 offsets");
+    if (num_cols < 0) throw grove::error(grove::error_code::shape, "X", "negative column count");
+    const auto n = static_cast<std::size_t>(indptr.shape(0) - 1);
+    const py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> idx(indices);
+    const py::array_t<double, py::array::c_style | py::array::forcecast> val(data);
+    const auto entries = static_cast<std::size_t>(idx.size());
+    if (static_cast<std::size_t>(val.size()) != entries)
+      throw grove::error(grove::error_code::shape, "X",
+                         "indices hold " + std::to_string(entries) + " entries, data " +
+                             std::to_string(val.size()));
+    const std::int64_t* ptr = indptr.data();
+    const std::int64_t* col = idx.data();
+    for (std::size_t r = 0; r < n; ++r) {
+      if (ptr[r] < 0 || ptr[r + 1] < ptr[r] || static_cast<std::size_t>(ptr[r + 1]) > entries)
+        throw grove::error(grove::error_code::invalid_argument, "X, row " + std::to_string(r),
+                           "row pointers decrease or run past the arrays");
+      for (std::int64_t e = ptr[r]; e < ptr[r + 1]; ++e) {
+        if (col[e] < 0 || col[e] >= num_cols)
+          throw grove::error(grove::error_code::invalid_argument, "X, row " + std::to_string(r),
+                             "column index " + std::to_string(col[e]) + " is outside [0, " +
+                                 std::to_string(num_cols) + ")");
+        if (e > ptr[r] && col[e] <= col[e - 1])
+          throw grove::error(grove::error_code::invalid_argument, "X, row " + std::to_string(r),
+                             "column indices are not sorted and unique");
+      }
+    }
+    py::array_t<float> out = make_output(n, o);
+    float* dst = out.mutable_data();
+    const std::size_t width = predictor_.output_width(o);
+    const std::size_t cols = std::max(static_cast<std::size_t>(num_cols), num_feature());
+    const double* v = val.data();
+    {
+      py::gil_scoped_release unlocked;
+      const std::size_t step = chunk_rows(cols);
+      std::vector<float> buffer(std::min(n, step) * cols);
+      for (std::size_t r0 = 0; r0 < n; r0 += step) {
+        const std::size_t m = std::min(step, n - r0);
+        std::fill(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(m * cols),
+                  grove::missing_value);
+        for (std::size_t r = 0; r < m; ++r)
+          for (std::int64_t e = ptr[r0 + r]; e < ptr[r0 + r + 1]; ++e)
+            buffer[r * cols + static_cast<std::size_t>(col[e])] = static_cast<float>(v[e]);
+        predictor_.predict(grove::rows(buffer.data(), m, cols), dst + r0 * width, m * width, o);
+      }
+    }
+    return out;
+  }
+
+ private:
+  static grove::model load(const py::bytes& model, const std::string& name,
+                           const std::string& objective, std::optional<float> base_score,
+                           std::int64_t num_class) {
+    grove::load_options lo;
+    lo.objective = objective;
+    lo.base_score = base_score;
+    lo.num_class = num_class;
+    char* data = nullptr;
+    py::ssize_t size = 0;
+    if (PyBytes_AsStringAndSize(model.ptr(), &data, &size) != 0) throw py::error_already_set();
+    return grove::load_from_memory(data, static_cast<std::size_t>(size), lo, name);
+  }
+
+  const grove::ir::forest& forest() const { return predictor_.get_model().forest(); }
+
+  py::array_t<float> make_output(std::size_t n, const grove::predict_options& o) const {
+    const std::size_t width = predictor_.output_width(o);
+    return py::array_t<float>({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(width)});
+  }
+
+  grove::predictor predictor_;
+};
+
+}  // namespace
+
+PYBIND11_MODULE(_grove, m) {
+  m.doc() = "grove's native predictor; use the grove package, not this module";
+  error_type = PyErr_NewExceptionWithDoc(
+      "grove.Error",
+      "A grove error: `code` (a stable name such as 'shape'), `where` and `message`.",
+      PyExc_ValueError, nullptr);
+  m.add_object("Error", py::handle(error_type));
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const grove::error& e) {
+      raise_error(e);
+    }
+  });
+
+  py::class_<native_predictor>(m, "NativePredictor")
+      .def(py::init<py::bytes, const std::string&, const std::string&, std::optional<float>,
+                    std::int64_t, const std::string&>(),
+           py::arg("model"), py::arg("name"), py::arg("objective"), py::arg("base_score"),
+           py::arg("num_class"), py::arg("isa"))
+      .def_property_readonly("num_feature", &native_predictor::num_feature)
+      .def_property_readonly("num_output", &native_predictor::num_output)
+      .def_property_readonly("num_trees", &native_predictor::num_trees)
+      .def_property_readonly("num_rounds", &native_predictor::num_rounds)
+      .def_property_readonly("objective", &native_predictor::objective)
+      .def_property_readonly("feature_names", &native_predictor::feature_names)
+      .def_property_readonly("feature_types", &native_predictor::feature_types)
+      .def_property_readonly("kernels", &native_predictor::kernels)
+      .def("output_width", &native_predictor::output_width)
+      .def("predict_dense", &native_predictor::predict_dense)
+      .def("predict_csr", &native_predictor::predict_csr);
+}
