@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Installs, with apt-get, the Debian packages grove needs that are missing.
 #   tools/install-deps.sh            what building grove-predict and the examples needs
-#   tools/install-deps.sh --tests    also what the test suite needs
-#   tools/install-deps.sh --bench    also what the benchmarks need
+#   tools/install-deps.sh --tests    also what the test suite needs (the Python package's too)
+#   tools/install-deps.sh --bench    also what the benchmarks need (the Python ones' too)
 #   tools/install-deps.sh --fuzz     also clang-14 with libFuzzer (tests/fuzz/run.sh)
 set -euo pipefail
 
 packages=(cmake make g++ libxsimd-dev nlohmann-json3-dev)
+# Building the Python package (pip install ./python in a venv) and its tests and benchmarks.
+python=(python3-dev python3-venv python3-pip python3-setuptools python3-wheel pybind11-dev
+        python3-pybind11 python3-numpy python3-pandas python3-scipy python3-pytest python3-xgboost
+        python3-dask python3-distributed python3-cloudpickle)
 for arg in "$@"; do
   case "$arg" in
-    --tests) packages+=(catch2 libxgboost-dev qemu-user) ;;
-    --bench) packages+=(libbenchmark-dev libxgboost-dev) ;;
+    --tests) packages+=(catch2 libxgboost-dev qemu-user "${python[@]}") ;;
+    --bench) packages+=(libbenchmark-dev libxgboost-dev "${python[@]}") ;;
     --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
     *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac
