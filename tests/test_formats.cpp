@@ -24,6 +24,7 @@
 #include "support/fixture.hpp"
 #include "support/files.hpp"
 #include "support/model_json.hpp"
+#include "support/xgboost_oracle.hpp"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -399,6 +400,30 @@ TEST_CASE("the Config and Model snapshot wrapper", "[formats][wrapper]") {
     check_all_encodings(wrap(s.document()), s);
   }
   if (const auto s = model35("categorical")) check_all_encodings(wrap(s->document()), *s);
+}
+
+TEST_CASE("feature names as XGBoost reads them", "[formats][names]") {
+  const sample s = fixture("obj_binary_logistic");
+  json doc = s.document();
+  const std::string before = encode(doc, encoding::text);
+  CHECK(load_bytes(before).feature_names().empty());
+  CHECK(
+      grove_test::booster::load(before.data(), before.size()).get_str_info("feature_name").empty());
+  json names = json::array();
+  const int num_feature =
+      std::stoi(doc["learner"]["learner_model_param"]["num_feature"].get<std::string>());
+  for (int i = 0; i < num_feature; ++i)
+    names.push_back(i == 0 ? std::string("amount \"USD\"") : "f_" + std::to_string(i));
+  doc["learner"]["feature_names"] = names;
+  // XGBoost reads the JSON text (not nlohmann's UBJSON); grove reads every encoding.
+  const std::string text = encode(doc, encoding::text);
+  const std::vector<std::string> expected =
+      grove_test::booster::load(text.data(), text.size()).get_str_info("feature_name");
+  CHECK(expected.size() == static_cast<std::size_t>(num_feature));
+  for (encoding e : all_encodings) {
+    INFO(encoding_name(e));
+    CHECK(load_bytes(encode(doc, e)).feature_names() == expected);
+  }
 }
 
 TEST_CASE("bare NaN and Infinity tokens in JSON text", "[formats][nonfinite]") {

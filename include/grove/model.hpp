@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "grove/io/load.hpp"
 #include "grove/io/load_options.hpp"
@@ -23,6 +24,9 @@ class model {
   std::size_t num_trees() const noexcept { return forest_->num_trees(); }
   std::size_t num_rounds() const noexcept { return forest_->num_rounds(); }
   const std::string& objective() const noexcept { return forest_->obj.name; }
+  /// The names XGBoost saved with the model (its feature_names); empty when it was trained
+  /// without names, when XGBoost calls the features f0, f1, ...
+  const std::vector<std::string>& feature_names() const noexcept { return forest_->feature_names; }
 
  private:
   std::shared_ptr<const ir::forest> forest_;
@@ -41,8 +45,7 @@ inline model load(const std::string& path, const load_options& options = {}) {
 }
 
 /// Same as load(), from bytes in memory; `name` labels errors.
-inline model load_from_memory(const void* data, std::size_t size,
-                              const load_options& options = {},
+inline model load_from_memory(const void* data, std::size_t size, const load_options& options = {},
                               const std::string& name = "<memory>") {
   return model(io::load_forest(static_cast<const char*>(data), size, name, options));
 }
