@@ -4,9 +4,10 @@
 #   tools/install-deps.sh --tests    also what the test suite needs (the Python package's too)
 #   tools/install-deps.sh --bench    also what the benchmarks need (the Python ones' too)
 #   tools/install-deps.sh --fuzz     also clang-14 with libFuzzer (tests/fuzz/run.sh)
+#   tools/install-deps.sh --load     also wrk and XGBoost (examples/fraud_service/load_test.sh)
 set -euo pipefail
 
-packages=(cmake make g++ libxsimd-dev nlohmann-json3-dev)
+packages=(cmake make g++ libxsimd-dev nlohmann-json3-dev libcpp-httplib-dev pkgconf)
 # Building the Python package (pip install ./python in a venv) and its tests and benchmarks.
 python=(python3-dev python3-venv python3-pip python3-setuptools python3-wheel pybind11-dev
         python3-pybind11 python3-numpy python3-pandas python3-scipy python3-pytest python3-xgboost
@@ -16,6 +17,7 @@ for arg in "$@"; do
     --tests) packages+=(catch2 libxgboost-dev qemu-user "${python[@]}") ;;
     --bench) packages+=(libbenchmark-dev libxgboost-dev "${python[@]}") ;;
     --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
+    --load) packages+=(wrk curl libxgboost-dev python3-xgboost) ;;
     *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
