@@ -72,17 +72,6 @@ struct sliced_forest {
   bool usable() const noexcept { return depth > 0; }
 };
 
-namespace detail {
-
-/// Levels of binary search for k thresholds: the smallest L with 2^L - 1 >= k.
-inline int search_levels(std::size_t k) noexcept {
-  int levels = 0;
-  while (((std::size_t{1} << levels) - 1) < k) ++levels;
-  return levels;
-}
-
-}  // namespace detail
-
 /// The sliced form of `f`, or one with depth 0 when a tree is deeper than `max_depth`, has a
 /// categorical split, vector leaves or a NaN threshold, or the splits need more than
 /// sliced_max_columns columns (a column per feature read, per 255 of its thresholds). The
@@ -106,20 +95,7 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
   s.column_feature = columns.feature;
   s.num_columns = static_cast<std::int32_t>(columns.size());
 
-  const float inf = std::numeric_limits<float>::infinity();
-  s.probe.assign(static_cast<std::size_t>(s.num_columns) * kernels::sliced_probe_floats, inf);
-  for (std::int32_t c = 0; c < s.num_columns; ++c) {
-    const std::vector<float>& sorted = columns.thresholds[static_cast<std::size_t>(c)];
-    const int levels = detail::search_levels(sorted.size());
-    s.column_levels.push_back(levels);
-    float* probe = s.probe.data() + static_cast<std::size_t>(c) * kernels::sliced_probe_floats;
-    // Level l, entry b (b: the l bits found so far) probes sorted index (2b + 1) 2^(L-l-1) - 1.
-    for (int l = 0; l < levels; ++l)
-      for (std::size_t b = 0; b < (std::size_t{1} << l); ++b) {
-        const std::size_t i = ((2 * b + 1) << (levels - l - 1)) - 1;
-        probe[(std::size_t{1} << l) + b] = i < sorted.size() ? sorted[i] : inf;
-      }
-  }
+  block_search_probes(columns, s.column_levels, s.probe);
 
   // The one-row kernel's arrays, for forests whose row fits its two registers.
   const bool row_arrays =

@@ -103,6 +103,42 @@ inline quantized_columns assign_columns(std::vector<std::vector<float>> threshol
   return q;
 }
 
+namespace detail {
+
+/// Levels of binary search for k thresholds: the smallest L with 2^L - 1 >= k.
+inline int search_levels(std::size_t k) noexcept {
+  int levels = 0;
+  while (((std::size_t{1} << levels) - 1) < k) ++levels;
+  return levels;
+}
+
+}  // namespace detail
+
+/// The tables a block kernel quantizes 64 rows of a column with (a branch-free binary search,
+/// e.g. kernels::avx512bw_sliced_ops::quantize_column): per column its search levels, in
+/// `levels_out`, and its kernels::sliced_probe_floats probes, in `probe_out`: level l's 2^l at
+/// [2^l, 2^(l+1)), the sorted thresholds padded with +inf (a value >= a padding probe is >= every
+/// threshold). Every column has fewer than sliced_probe_floats thresholds.
+inline void block_search_probes(const quantized_columns& columns,
+                                std::vector<std::int32_t>& levels_out,
+                                aligned_vector<float>& probe_out) {
+  const float inf = std::numeric_limits<float>::infinity();
+  levels_out.clear();
+  probe_out.assign(columns.size() * kernels::sliced_probe_floats, inf);
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    const std::vector<float>& sorted = columns.thresholds[c];
+    const int levels = detail::search_levels(sorted.size());
+    levels_out.push_back(levels);
+    float* probe = probe_out.data() + c * kernels::sliced_probe_floats;
+    // Level l, entry b (b: the l bits found so far) probes sorted index (2b + 1) 2^(L-l-1) - 1.
+    for (int l = 0; l < levels; ++l)
+      for (std::size_t b = 0; b < (std::size_t{1} << l); ++b) {
+        const std::size_t i = ((2 * b + 1) << (levels - l - 1)) - 1;
+        probe[(std::size_t{1} << l) + b] = i < sorted.size() ? sorted[i] : inf;
+      }
+  }
+}
+
 /// The tables a one-row kernel finds a column's bin with (kernels::sliced_row_detail::
 /// column_bin): column c's sorted thresholds padded with +inf to kernels::sliced_probe_floats,
 /// in `sorted_out`, and every 16th of them (16 per column), in `bound_out`. Every column has

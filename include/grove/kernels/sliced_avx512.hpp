@@ -52,46 +52,64 @@ struct avx512bw_sliced_ops {
     return _mm512_mask_blend_ps(_mm512_test_epi32_mask(b, _mm512_set1_epi32(32)), lo, hi);
   }
 
-  /// Quantizes column c of the block (64 floats at x) into its two byte columns at q: missing ->
-  /// 0 in the first (default left), 255 in the second (default right).
+  /// Quantizes n_v columns of the block, all of `levels` search levels (column i: its probes
+  /// at probe[i], 64 floats at x[i]), each into its two byte columns at q[i]: missing -> 0 in
+  /// the first (default left), 255 in the second (default right). Each level waits for the
+  /// one before, so columns searched together keep more compares in flight.
+  template <int n_v>
+  static void quantize_columns(const float* const* probe, int levels, const float* const* x,
+                               std::uint8_t* const* q) noexcept {
+    __m512 v[n_v][4];
+    __m512i b[n_v][4];
+    for (int i = 0; i < n_v; ++i)
+      for (int k = 0; k < 4; ++k) {
+        v[i][k] = _mm512_load_ps(x[i] + 16 * k);
+        b[i][k] = _mm512_setzero_si512();
+      }
+    // Level l's probes start at probe + 2^l; the search runs `levels` levels (1..8).
+    for (int i = 0; i < n_v; ++i) {
+      const __m512 level0 = _mm512_set1_ps(probe[i][1]);
+      for (int k = 0; k < 4; ++k) b[i][k] = search_step(v[i][k], level0, b[i][k]);
+    }
+    for (int l = 1; l < levels && l < 5; ++l)
+      for (int i = 0; i < n_v; ++i) {
+        const __m512 table = _mm512_loadu_ps(probe[i] + (1 << l));
+        for (int k = 0; k < 4; ++k)
+          b[i][k] = search_step(v[i][k], _mm512_permutexvar_ps(b[i][k], table), b[i][k]);
+      }
+    if (levels > 5)
+      for (int i = 0; i < n_v; ++i) {
+        const __m512 t0 = _mm512_load_ps(probe[i] + 32), t1 = _mm512_load_ps(probe[i] + 48);
+        for (int k = 0; k < 4; ++k)
+          b[i][k] = search_step(v[i][k], _mm512_permutex2var_ps(t0, b[i][k], t1), b[i][k]);
+      }
+    if (levels > 6)
+      for (int i = 0; i < n_v; ++i)
+        for (int k = 0; k < 4; ++k)
+          b[i][k] = search_step(v[i][k], probe64(probe[i] + 64, b[i][k]), b[i][k]);
+    if (levels > 7)
+      for (int i = 0; i < n_v; ++i)
+        for (int k = 0; k < 4; ++k) {
+          const __m512 lo = probe64(probe[i] + 128, b[i][k]);
+          const __m512 hi = probe64(probe[i] + 192, b[i][k]);
+          const __m512 p =
+              _mm512_mask_blend_ps(_mm512_test_epi32_mask(b[i][k], _mm512_set1_epi32(64)), lo, hi);
+          b[i][k] = search_step(v[i][k], p, b[i][k]);
+        }
+    for (int i = 0; i < n_v; ++i)
+      for (int k = 0; k < 4; ++k) {
+        const __m128i bins = _mm512_cvtepi32_epi8(b[i][k]);
+        const __mmask16 missing = _mm512_cmp_ps_mask(v[i][k], v[i][k], _CMP_UNORD_Q);
+        _mm_store_si128(reinterpret_cast<__m128i*>(q[i] + 16 * k), bins);
+        _mm_store_si128(reinterpret_cast<__m128i*>(q[i] + sliced_rows + 16 * k),
+                        _mm_mask_mov_epi8(bins, missing, _mm_set1_epi8(-1)));
+      }
+  }
+
+  /// Quantizes column c of the block (64 floats at x) into its two byte columns at q.
   static void quantize_column(const float* probe, int levels, const float* x,
                               std::uint8_t* q) noexcept {
-    __m512 v[4];
-    __m512i b[4];
-    for (int k = 0; k < 4; ++k) {
-      v[k] = _mm512_load_ps(x + 16 * k);
-      b[k] = _mm512_setzero_si512();
-    }
-    // Level l's probes start at probe + 2^l; the search runs `levels` levels (1..8).
-    const __m512 level0 = _mm512_set1_ps(probe[1]);
-    for (int k = 0; k < 4; ++k) b[k] = search_step(v[k], level0, b[k]);
-    for (int l = 1; l < levels && l < 5; ++l) {
-      const __m512 table = _mm512_loadu_ps(probe + (1 << l));
-      for (int k = 0; k < 4; ++k)
-        b[k] = search_step(v[k], _mm512_permutexvar_ps(b[k], table), b[k]);
-    }
-    if (levels > 5) {
-      const __m512 t0 = _mm512_load_ps(probe + 32), t1 = _mm512_load_ps(probe + 48);
-      for (int k = 0; k < 4; ++k)
-        b[k] = search_step(v[k], _mm512_permutex2var_ps(t0, b[k], t1), b[k]);
-    }
-    if (levels > 6)
-      for (int k = 0; k < 4; ++k) b[k] = search_step(v[k], probe64(probe + 64, b[k]), b[k]);
-    if (levels > 7)
-      for (int k = 0; k < 4; ++k) {
-        const __m512 lo = probe64(probe + 128, b[k]);
-        const __m512 hi = probe64(probe + 192, b[k]);
-        const __m512 p =
-            _mm512_mask_blend_ps(_mm512_test_epi32_mask(b[k], _mm512_set1_epi32(64)), lo, hi);
-        b[k] = search_step(v[k], p, b[k]);
-      }
-    for (int k = 0; k < 4; ++k) {
-      const __m128i bins = _mm512_cvtepi32_epi8(b[k]);
-      const __mmask16 missing = _mm512_cmp_ps_mask(v[k], v[k], _CMP_UNORD_Q);
-      _mm_store_si128(reinterpret_cast<__m128i*>(q + 16 * k), bins);
-      _mm_store_si128(reinterpret_cast<__m128i*>(q + sliced_rows + 16 * k),
-                      _mm_mask_mov_epi8(bins, missing, _mm_set1_epi8(-1)));
-    }
+    quantize_columns<1>(&probe, levels, &x, &q);
   }
 
   /// "Goes right" bits of node `heap` for the 64 rows (no reach: every row compares).
