@@ -7,6 +7,7 @@
 
 #include <immintrin.h>
 
+#include "grove/kernels/bitvector_avx512.hpp"
 #include "grove/kernels/node_mask_row_avx512.hpp"
 #include "grove/kernels/sliced_avx512.hpp"
 #include "grove/kernels/walk.hpp"

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "grove/kernels/bitvector.hpp"
 #include "grove/kernels/node_mask.hpp"
 #include "grove/kernels/sliced.hpp"
 
@@ -178,6 +179,9 @@ struct kernel_set {
   sliced_row_fn sliced_row_bytes;  ///< one-row sliced kernel on byte nodes, or nullptr
   sliced_row_fn sliced_row_words;  ///< the same on 16-bit word nodes, or nullptr
   node_mask_row_fn node_mask_row;  ///< one-row node-mask kernel (needs VBMI), or nullptr
+  /// Bitvector kernel (needs VBMI and GFNI on AVX-512: cpu_has_bitvector_ops), or nullptr.
+  bitvector_quantize_fn bitvector_quantize;
+  bitvector_trees_fn bitvector_trees;
 };
 
 /// Trees walked together per pass over a block's rows (a chunk).
@@ -481,6 +485,8 @@ kernel_set make_kernel_set() noexcept {
   ks.sliced_row_bytes = sliced_kernel<arch_t>::row_bytes;
   ks.sliced_row_words = sliced_kernel<arch_t>::row_words;
   ks.node_mask_row = node_mask_kernel<arch_t>::row;
+  ks.bitvector_quantize = bitvector_kernel<arch_t>::quantize;
+  ks.bitvector_trees = bitvector_kernel<arch_t>::trees;
   return ks;
 }
 

@@ -1,0 +1,212 @@
+#pragma once
+/// @file
+/// The AVX-512 bitvector kernel (compile/bitvector_forest.hpp, kernels/bitvector.hpp). A block
+/// of 64 rows is quantized to bytes (the sliced kernel's binary search, two columns at a time);
+/// then, for up to four blocks at once, each tree's slices are taken one at a time, the slice's
+/// state of each block in a register: per entry and block one byte compare of the 64 rows, the
+/// mask made a vector and one ternary-logic op. A row's exit comes from the lowest set bit of a
+/// slice (a GF(2) affine map gives its position), and the exit's value is looked up byte by byte
+/// with byte permutes. Needs AVX-512 VBMI and GFNI (cpu_has_bitvector_ops) besides the AVX-512
+/// BW its unit is built for.
+
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "grove/kernels/bitvector.hpp"
+#include "grove/kernels/sliced_avx512.hpp"
+#include "grove/kernels/vbmi_target.hpp"
+
+namespace xsimd {
+struct avx512bw;
+}  // namespace xsimd
+
+// The blocks' states must stay in registers: every loop over them is unrolled.
+#if defined(__clang__)
+#define GROVE_UNROLL_BLOCKS _Pragma("unroll")
+#elif defined(__GNUC__)
+#define GROVE_UNROLL_BLOCKS _Pragma("GCC unroll 16")
+#else
+#define GROVE_UNROLL_BLOCKS
+#endif
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+namespace grove::kernels {
+
+namespace bitvector_avx512 {
+
+/// The 4 x 4 transpose of the 128-bit lanes of n[0..3]: rows in the order the leaf lookup
+/// produces them (vector m, lane L: rows 16 L + 4 m .. + 3) from natural order, and back.
+GROVE_TARGET_VBMI_GFNI inline void transpose_lanes(__m512i (&n)[4]) noexcept {
+  const __m512i t0 = _mm512_shuffle_i32x4(n[0], n[1], 0x44);
+  const __m512i t1 = _mm512_shuffle_i32x4(n[0], n[1], 0xEE);
+  const __m512i t2 = _mm512_shuffle_i32x4(n[2], n[3], 0x44);
+  const __m512i t3 = _mm512_shuffle_i32x4(n[2], n[3], 0xEE);
+  n[0] = _mm512_shuffle_i32x4(t0, t2, 0x88);
+  n[1] = _mm512_shuffle_i32x4(t0, t2, 0xDD);
+  n[2] = _mm512_shuffle_i32x4(t1, t3, 0x88);
+  n[3] = _mm512_shuffle_i32x4(t1, t3, 0xDD);
+}
+
+GROVE_TARGET_VBMI_GFNI inline void transpose_sums(float* a) noexcept {
+  __m512i n[4];
+  for (int m = 0; m < 4; ++m) n[m] = _mm512_load_si512(a + 16 * m);
+  transpose_lanes(n);
+  for (int m = 0; m < 4; ++m) _mm512_store_si512(a + 16 * m, n[m]);
+}
+
+/// The weighted values of the leaves `leaf` of tree t's table, 64 rows, in lookup order
+/// (vector m, lane L: rows 16 L + 4 m .. + 3).
+template <std::size_t table_v>
+GROVE_TARGET_VBMI_GFNI inline void leaf_values(const std::uint8_t* table, __m512i leaf,
+                                               __m512 (&value)[4]) noexcept {
+  __m512i byte[4];
+  if constexpr (table_v == 64) {
+    for (int k = 0; k < 4; ++k)
+      byte[k] = _mm512_permutexvar_epi8(leaf, _mm512_load_si512(table + 64 * k));
+  } else {
+    const __mmask64 high = _mm512_movepi8_mask(leaf);
+    for (int k = 0; k < 4; ++k) {
+      const std::uint8_t* p = table + 256 * k;
+      const __m512i lo =
+          _mm512_permutex2var_epi8(_mm512_load_si512(p), leaf, _mm512_load_si512(p + 64));
+      const __m512i hi =
+          _mm512_permutex2var_epi8(_mm512_load_si512(p + 128), leaf, _mm512_load_si512(p + 192));
+      byte[k] = _mm512_mask_blend_epi8(high, lo, hi);
+    }
+  }
+  const __m512i a = _mm512_unpacklo_epi8(byte[0], byte[1]);
+  const __m512i b = _mm512_unpackhi_epi8(byte[0], byte[1]);
+  const __m512i c = _mm512_unpacklo_epi8(byte[2], byte[3]);
+  const __m512i d = _mm512_unpackhi_epi8(byte[2], byte[3]);
+  value[0] = _mm512_castsi512_ps(_mm512_unpacklo_epi16(a, c));
+  value[1] = _mm512_castsi512_ps(_mm512_unpackhi_epi16(a, c));
+  value[2] = _mm512_castsi512_ps(_mm512_unpacklo_epi16(b, d));
+  value[3] = _mm512_castsi512_ps(_mm512_unpackhi_epi16(b, d));
+}
+
+/// Trees [t0, t1) for blocks_v blocks (byte columns at q + b q_stride), sums in lookup order at
+/// acc + b acc_stride (every output's 64). A slice's state for each block stays in a register
+/// while the slice's entries pass; the slices go from the tree's last to its first, and a row's
+/// exit is the lowest leaf still set in the last slice that has one.
+template <std::size_t table_v, std::size_t blocks_v>
+GROVE_TARGET_VBMI_GFNI void add_trees(const bitvector_view& v, const std::uint8_t* q,
+                                      std::size_t q_stride, std::size_t t0, std::size_t t1,
+                                      float* acc, std::size_t acc_stride) noexcept {
+  const __m512i ones = _mm512_set1_epi8(-1);
+  const __m512i zero = _mm512_setzero_si512();
+  // The position of a byte's one set bit: output bit i is the parity of the byte's bits whose
+  // positions have bit i set (rows 0xAA, 0xCC, 0xF0 of the affine matrix, from its top byte).
+  const __m512i positions = _mm512_set1_epi64(static_cast<long long>(0xAACCF00000000000ull));
+  for (std::size_t t = t0; t < t1; ++t) {
+    const bitvector_entry* e = v.entry + v.entry_begin[t];
+    const std::uint16_t* count = v.slice_entries + v.slice_first[t];
+    const std::uint32_t slices = v.slice_first[t + 1] - v.slice_first[t];
+    __m512i leaf[blocks_v];
+    GROVE_UNROLL_BLOCKS
+    for (std::size_t b = 0; b < blocks_v; ++b) leaf[b] = zero;
+    for (std::uint32_t i = 0; i < slices; ++i) {
+      __m512i state[blocks_v];
+      GROVE_UNROLL_BLOCKS
+      for (std::size_t b = 0; b < blocks_v; ++b) state[b] = ones;
+      for (const bitvector_entry* end = e + count[i]; e != end; ++e) {
+        const __m512i bin = _mm512_set1_epi32(static_cast<int>(e->bin));
+        const __m512i keep = _mm512_set1_epi32(static_cast<int>(e->keep));
+        GROVE_UNROLL_BLOCKS
+        for (std::size_t b = 0; b < blocks_v; ++b) {
+          const __m512i x = _mm512_load_si512(q + b * q_stride + e->column);
+          const __m512i right = _mm512_movm_epi8(_mm512_cmpge_epu8_mask(x, bin));
+          // state & (~right | keep): ternary-logic table 0xB0 for (state, right, keep).
+          state[b] = _mm512_ternarylogic_epi32(state[b], right, keep, 0xB0);
+        }
+      }
+      const __m512i first = _mm512_set1_epi8(static_cast<char>(8 * (slices - 1 - i)));
+      GROVE_UNROLL_BLOCKS
+      for (std::size_t b = 0; b < blocks_v; ++b) {
+        const __m512i lowest = _mm512_and_si512(state[b], _mm512_sub_epi8(zero, state[b]));
+        const __m512i position =
+            _mm512_or_si512(first, _mm512_gf2p8affine_epi64_epi8(lowest, positions, 0));
+        leaf[b] =
+            _mm512_mask_mov_epi8(leaf[b], _mm512_test_epi8_mask(state[b], state[b]), position);
+      }
+    }
+    GROVE_UNROLL_BLOCKS
+    for (std::size_t b = 0; b < blocks_v; ++b) {
+      __m512 value[4];
+      leaf_values<table_v>(v.leaf_byte + t * 4 * table_v, leaf[b], value);
+      float* a = acc + b * acc_stride + static_cast<std::size_t>(v.output[t]) * bitvector_rows;
+      for (int m = 0; m < 4; ++m)
+        _mm512_store_ps(a + 16 * m, _mm512_add_ps(_mm512_load_ps(a + 16 * m), value[m]));
+    }
+  }
+}
+
+/// bitvector_quantize_fn: two columns at a time where they take as many search levels (each
+/// search level waits for the one before).
+GROVE_TARGET_VBMI_GFNI inline void quantize(const bitvector_view& v, const float* xt,
+                                            std::uint8_t* q) noexcept {
+  constexpr std::size_t R = bitvector_rows;
+  const auto C = static_cast<std::size_t>(v.num_columns);
+  for (std::size_t c = 0; c < C;) {
+    const std::size_t n = c + 1 < C && v.column_levels[c] == v.column_levels[c + 1] ? 2 : 1;
+    const float* probe[2] = {v.probe + c * sliced_probe_floats,
+                             v.probe + (c + n - 1) * sliced_probe_floats};
+    const float* x[2] = {xt + c * R, xt + (c + n - 1) * R};
+    std::uint8_t* bytes[2] = {q + c * 2 * R, q + (c + n - 1) * 2 * R};
+    if (n == 2)
+      avx512bw_sliced_ops::quantize_columns<2>(probe, v.column_levels[c], x, bytes);
+    else
+      avx512bw_sliced_ops::quantize_columns<1>(probe, v.column_levels[c], x, bytes);
+    c += n;
+  }
+}
+
+template <std::size_t table_v>
+GROVE_TARGET_VBMI_GFNI void add_blocks(const bitvector_view& v, const std::uint8_t* q,
+                                       std::size_t blocks, std::size_t t0, std::size_t t1,
+                                       float* acc, std::size_t outputs) noexcept {
+  const std::size_t q_stride = static_cast<std::size_t>(v.num_columns) * 2 * bitvector_rows;
+  const std::size_t acc_stride = outputs * bitvector_rows;
+  if (blocks >= 4) {
+    add_trees<table_v, 4>(v, q, q_stride, t0, t1, acc, acc_stride);
+    return;
+  }
+  std::size_t b = 0;
+  if (blocks >= 2) {
+    add_trees<table_v, 2>(v, q, q_stride, t0, t1, acc, acc_stride);
+    b = 2;
+  }
+  if (b < blocks)
+    add_trees<table_v, 1>(v, q + b * q_stride, q_stride, t0, t1, acc + b * acc_stride, acc_stride);
+}
+
+/// bitvector_trees_fn: the sums go to the order the leaf lookup makes and back.
+GROVE_TARGET_VBMI_GFNI inline void trees(const bitvector_view& v, const std::uint8_t* q,
+                                         std::size_t blocks, std::size_t t0, std::size_t t1,
+                                         float* acc, std::size_t outputs) noexcept {
+  for (std::size_t i = 0; i < blocks * outputs; ++i) transpose_sums(acc + i * bitvector_rows);
+  if (v.leaf_table == 64)
+    add_blocks<64>(v, q, blocks, t0, t1, acc, outputs);
+  else
+    add_blocks<bitvector_max_leaves>(v, q, blocks, t0, t1, acc, outputs);
+  for (std::size_t i = 0; i < blocks * outputs; ++i) transpose_sums(acc + i * bitvector_rows);
+}
+
+}  // namespace bitvector_avx512
+
+template <>
+struct bitvector_kernel<xsimd::avx512bw> {
+  static constexpr bitvector_quantize_fn quantize = &bitvector_avx512::quantize;
+  static constexpr bitvector_trees_fn trees = &bitvector_avx512::trees;
+};
+
+}  // namespace grove::kernels
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
