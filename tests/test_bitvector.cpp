@@ -30,10 +30,10 @@ namespace kernels = grove::kernels;
 const float nan_f = std::numeric_limits<float>::quiet_NaN();
 const float inf_f = std::numeric_limits<float>::infinity();
 
-/// The AVX-512 kernels when this build and CPU have them and the bitvector ops, else none.
+/// The AVX-512 kernels when this build and CPU have them and byte permutes, else none.
 bool avx512_kernels(kernels::kernel_set& out) {
 #if defined(GROVE_ENGINE_AVX512)
-  if (!grove::cpu_supports(grove::isa_kind::avx512) || !kernels::cpu_has_bitvector_ops())
+  if (!grove::cpu_supports(grove::isa_kind::avx512) || !kernels::cpu_has_byte_permutes())
     return false;
 #if defined(GROVE_RUNTIME_DISPATCH)
   out = kernels::dispatch_avx512();

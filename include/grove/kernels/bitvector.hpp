@@ -17,8 +17,6 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "grove/kernels/sliced.hpp"
-
 namespace grove::kernels {
 
 /// Rows per block: one byte per row of a 64-byte vector, one bit per row of a 64-bit mask.
@@ -75,16 +73,6 @@ using bitvector_quantize_fn = void (*)(const bitvector_view& v, const float* xt,
 using bitvector_trees_fn = void (*)(const bitvector_view& v, const std::uint8_t* q,
                                     std::size_t blocks, std::size_t t0, std::size_t t1, float* acc,
                                     std::size_t outputs);
-
-/// True when this CPU has what the AVX-512 bitvector kernel needs beyond AVX-512 BW: byte
-/// permutes (VBMI) and GF(2) affine maps (GFNI).
-inline bool cpu_has_bitvector_ops() noexcept {
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-  return cpu_has_byte_permutes() && __builtin_cpu_supports("gfni");
-#else
-  return false;
-#endif
-}
 
 /// bitvector_kernel<arch>::quantize and ::trees: the architecture's bitvector kernel, or
 /// nullptr.

@@ -5,9 +5,9 @@
 /// then, for up to four blocks at once, each tree's slices are taken one at a time, the slice's
 /// state of each block in a register: per entry and block one byte compare of the 64 rows, the
 /// mask made a vector and one ternary-logic op. A row's exit comes from the lowest set bit of a
-/// slice (a GF(2) affine map gives its position), and the exit's value is looked up byte by byte
-/// with byte permutes. Needs AVX-512 VBMI and GFNI (cpu_has_bitvector_ops) besides the AVX-512
-/// BW its unit is built for.
+/// slice (a byte permute gives its position), and the exit's value is looked up byte by byte
+/// with byte permutes. Needs AVX-512 VBMI (cpu_has_byte_permutes) besides the AVX-512 BW its
+/// unit is built for.
 
 #include <immintrin.h>
 
@@ -42,7 +42,7 @@ namespace bitvector_avx512 {
 
 /// The 4 x 4 transpose of the 128-bit lanes of n[0..3]: rows in the order the leaf lookup
 /// produces them (vector m, lane L: rows 16 L + 4 m .. + 3) from natural order, and back.
-GROVE_TARGET_VBMI_GFNI inline void transpose_lanes(__m512i (&n)[4]) noexcept {
+GROVE_TARGET_VBMI inline void transpose_lanes(__m512i (&n)[4]) noexcept {
   const __m512i t0 = _mm512_shuffle_i32x4(n[0], n[1], 0x44);
   const __m512i t1 = _mm512_shuffle_i32x4(n[0], n[1], 0xEE);
   const __m512i t2 = _mm512_shuffle_i32x4(n[2], n[3], 0x44);
@@ -53,7 +53,7 @@ GROVE_TARGET_VBMI_GFNI inline void transpose_lanes(__m512i (&n)[4]) noexcept {
   n[3] = _mm512_shuffle_i32x4(t1, t3, 0xDD);
 }
 
-GROVE_TARGET_VBMI_GFNI inline void transpose_sums(float* a) noexcept {
+GROVE_TARGET_VBMI inline void transpose_sums(float* a) noexcept {
   __m512i n[4];
   for (int m = 0; m < 4; ++m) n[m] = _mm512_load_si512(a + 16 * m);
   transpose_lanes(n);
@@ -63,8 +63,8 @@ GROVE_TARGET_VBMI_GFNI inline void transpose_sums(float* a) noexcept {
 /// The weighted values of the leaves `leaf` of tree t's table, 64 rows, in lookup order
 /// (vector m, lane L: rows 16 L + 4 m .. + 3).
 template <std::size_t table_v>
-GROVE_TARGET_VBMI_GFNI inline void leaf_values(const std::uint8_t* table, __m512i leaf,
-                                               __m512 (&value)[4]) noexcept {
+GROVE_TARGET_VBMI inline void leaf_values(const std::uint8_t* table, __m512i leaf,
+                                          __m512 (&value)[4]) noexcept {
   __m512i byte[4];
   if constexpr (table_v == 64) {
     for (int k = 0; k < 4; ++k)
@@ -95,14 +95,19 @@ GROVE_TARGET_VBMI_GFNI inline void leaf_values(const std::uint8_t* table, __m512
 /// while the slice's entries pass; the slices go from the tree's last to its first, and a row's
 /// exit is the lowest leaf still set in the last slice that has one.
 template <std::size_t table_v, std::size_t blocks_v>
-GROVE_TARGET_VBMI_GFNI void add_trees(const bitvector_view& v, const std::uint8_t* q,
-                                      std::size_t q_stride, std::size_t t0, std::size_t t1,
-                                      float* acc, std::size_t acc_stride) noexcept {
+GROVE_TARGET_VBMI void add_trees(const bitvector_view& v, const std::uint8_t* q,
+                                 std::size_t q_stride, std::size_t t0, std::size_t t1, float* acc,
+                                 std::size_t acc_stride) noexcept {
   const __m512i ones = _mm512_set1_epi8(-1);
   const __m512i zero = _mm512_setzero_si512();
-  // The position of a byte's one set bit: output bit i is the parity of the byte's bits whose
-  // positions have bit i set (rows 0xAA, 0xCC, 0xF0 of the affine matrix, from its top byte).
-  const __m512i positions = _mm512_set1_epi64(static_cast<long long>(0xAACCF00000000000ull));
+  // The position of a byte's one set bit, from a table of 128 bytes indexed by its low 7 bits:
+  // 1 << i at i, and bit 7 at 0 (a zero byte also reads entry 0, but its slice is not taken).
+  alignas(64) static constexpr std::uint8_t position_of[128] = {
+      7, 0, 1, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0,
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6};
+  const __m512i positions_lo = _mm512_load_si512(position_of);
+  const __m512i positions_hi = _mm512_load_si512(position_of + 64);
   for (std::size_t t = t0; t < t1; ++t) {
     const bitvector_entry* e = v.entry + v.entry_begin[t];
     const std::uint16_t* count = v.slice_entries + v.slice_first[t];
@@ -130,7 +135,7 @@ GROVE_TARGET_VBMI_GFNI void add_trees(const bitvector_view& v, const std::uint8_
       for (std::size_t b = 0; b < blocks_v; ++b) {
         const __m512i lowest = _mm512_and_si512(state[b], _mm512_sub_epi8(zero, state[b]));
         const __m512i position =
-            _mm512_or_si512(first, _mm512_gf2p8affine_epi64_epi8(lowest, positions, 0));
+            _mm512_or_si512(first, _mm512_permutex2var_epi8(positions_lo, lowest, positions_hi));
         leaf[b] =
             _mm512_mask_mov_epi8(leaf[b], _mm512_test_epi8_mask(state[b], state[b]), position);
       }
@@ -148,8 +153,8 @@ GROVE_TARGET_VBMI_GFNI void add_trees(const bitvector_view& v, const std::uint8_
 
 /// bitvector_quantize_fn: two columns at a time where they take as many search levels (each
 /// search level waits for the one before).
-GROVE_TARGET_VBMI_GFNI inline void quantize(const bitvector_view& v, const float* xt,
-                                            std::uint8_t* q) noexcept {
+GROVE_TARGET_VBMI inline void quantize(const bitvector_view& v, const float* xt,
+                                       std::uint8_t* q) noexcept {
   constexpr std::size_t R = bitvector_rows;
   const auto C = static_cast<std::size_t>(v.num_columns);
   for (std::size_t c = 0; c < C;) {
@@ -167,9 +172,9 @@ GROVE_TARGET_VBMI_GFNI inline void quantize(const bitvector_view& v, const float
 }
 
 template <std::size_t table_v>
-GROVE_TARGET_VBMI_GFNI void add_blocks(const bitvector_view& v, const std::uint8_t* q,
-                                       std::size_t blocks, std::size_t t0, std::size_t t1,
-                                       float* acc, std::size_t outputs) noexcept {
+GROVE_TARGET_VBMI void add_blocks(const bitvector_view& v, const std::uint8_t* q,
+                                  std::size_t blocks, std::size_t t0, std::size_t t1, float* acc,
+                                  std::size_t outputs) noexcept {
   const std::size_t q_stride = static_cast<std::size_t>(v.num_columns) * 2 * bitvector_rows;
   const std::size_t acc_stride = outputs * bitvector_rows;
   if (blocks >= 4) {
@@ -186,9 +191,9 @@ GROVE_TARGET_VBMI_GFNI void add_blocks(const bitvector_view& v, const std::uint8
 }
 
 /// bitvector_trees_fn: the sums go to the order the leaf lookup makes and back.
-GROVE_TARGET_VBMI_GFNI inline void trees(const bitvector_view& v, const std::uint8_t* q,
-                                         std::size_t blocks, std::size_t t0, std::size_t t1,
-                                         float* acc, std::size_t outputs) noexcept {
+GROVE_TARGET_VBMI inline void trees(const bitvector_view& v, const std::uint8_t* q,
+                                    std::size_t blocks, std::size_t t0, std::size_t t1, float* acc,
+                                    std::size_t outputs) noexcept {
   for (std::size_t i = 0; i < blocks * outputs; ++i) transpose_sums(acc + i * bitvector_rows);
   if (v.leaf_table == 64)
     add_blocks<64>(v, q, blocks, t0, t1, acc, outputs);

@@ -1,16 +1,14 @@
 #pragma once
 /// @file
-/// Function attributes of the kernels that use byte permutes (AVX-512 VBMI), and GF(2) affine
-/// maps (GFNI), on top of the AVX-512 BW their units are built for. The engine checks the CPU
-/// (cpu_has_byte_permutes, cpu_has_bitvector_ops) before it takes such a kernel. GROVE_FLATTEN inlines a whole kernel into its entry point, so
+/// Function attributes of the one-row kernels that use byte permutes (AVX-512 VBMI) on top of
+/// the AVX-512 BW their units are built for. The engine checks the CPU (cpu_has_byte_permutes)
+/// before it takes such a kernel. GROVE_FLATTEN inlines a whole kernel into its entry point, so
 /// that helpers built for fewer features are inlined there too.
 
 #if defined(__GNUC__) || defined(__clang__)
 #define GROVE_TARGET_VBMI __attribute__((target("avx512vbmi")))
-#define GROVE_TARGET_VBMI_GFNI __attribute__((target("avx512vbmi,gfni")))
 #define GROVE_FLATTEN __attribute__((flatten))
 #else
 #define GROVE_TARGET_VBMI
-#define GROVE_TARGET_VBMI_GFNI
 #define GROVE_FLATTEN
 #endif
