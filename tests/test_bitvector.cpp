@@ -12,6 +12,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "grove/compile/bitvector_forest.hpp"
@@ -30,21 +31,28 @@ namespace kernels = grove::kernels;
 const float nan_f = std::numeric_limits<float>::quiet_NaN();
 const float inf_f = std::numeric_limits<float>::infinity();
 
-/// The AVX-512 kernels when this build and CPU have them and byte permutes, else none.
-bool avx512_kernels(kernels::kernel_set& out) {
+/// The kernel sets of this build and CPU that have a bitvector kernel, with their names.
+std::vector<std::pair<std::string, kernels::kernel_set>> bitvector_kernel_sets() {
+  std::vector<std::pair<std::string, kernels::kernel_set>> out;
 #if defined(GROVE_ENGINE_AVX512)
-  if (!grove::cpu_supports(grove::isa_kind::avx512) || !kernels::cpu_has_byte_permutes())
-    return false;
+  if (grove::cpu_supports(grove::isa_kind::avx512) && kernels::cpu_has_byte_permutes()) {
 #if defined(GROVE_RUNTIME_DISPATCH)
-  out = kernels::dispatch_avx512();
+    out.emplace_back("avx512", kernels::dispatch_avx512());
 #else
-  out = kernels::make_kernel_set<xsimd::avx512bw>();
+    out.emplace_back("avx512", kernels::make_kernel_set<xsimd::avx512bw>());
 #endif
-  return out.bitvector_trees != nullptr;
+  }
+#endif
+#if defined(GROVE_ENGINE_AVX2)
+  if (grove::cpu_supports(grove::isa_kind::avx2)) {
+#if defined(GROVE_RUNTIME_DISPATCH)
+    out.emplace_back("avx2", kernels::dispatch_avx2());
 #else
-  (void)out;
-  return false;
+    out.emplace_back("avx2", kernels::make_kernel_set<xsimd::avx2>());
 #endif
+  }
+#endif
+  return out;
 }
 
 struct tree_spec {
@@ -212,19 +220,21 @@ std::size_t differences(const std::vector<float>& a, const std::vector<float>& b
 void check_forest(const forest& f, std::mt19937& rng, const std::string& label) {
   const bitvector_forest b = grove::compile::build_bitvector_forest(f);
   REQUIRE(b.usable());
-  kernels::kernel_set ks{};
-  if (!avx512_kernels(ks)) return;
   const std::size_t T = f.num_trees();
   const std::vector<tree_range> ranges = {{0, T}, {T / 2, T}, {1, T > 1 ? T - 1 : 1}, {T, T}};
   for (std::size_t n : {std::size_t{1}, std::size_t{64}, std::size_t{300}}) {
     const std::vector<float> X = test_rows(f, rng, n);
     for (float missing : {nan_f, -999.0f, 0.0f})
       for (const tree_range& range : ranges)
-        for (std::size_t blocks = 1; blocks <= kernels::bitvector_max_blocks; ++blocks) {
-          INFO(label << ", " << n << " rows, missing " << missing << ", trees [" << range.begin
-                     << ", " << range.end << "), " << blocks << " blocks per call");
-          CHECK(differences(bitvector_margins(b, f, ks, X, n, missing, range, blocks),
-                            reference_margins(f, X, n, missing, range)) == 0);
+        for (const auto& [isa, ks] : bitvector_kernel_sets()) {
+          const std::vector<float> want = reference_margins(f, X, n, missing, range);
+          for (std::size_t blocks = 1; blocks <= kernels::bitvector_max_blocks; ++blocks) {
+            INFO(label << ", " << isa << ", " << n << " rows, missing " << missing << ", trees ["
+                       << range.begin << ", " << range.end << "), " << blocks
+                       << " blocks per call");
+            CHECK(differences(bitvector_margins(b, f, ks, X, n, missing, range, blocks), want) ==
+                  0);
+          }
         }
   }
 }

@@ -6,6 +6,7 @@
 
 #include <immintrin.h>
 
+#include "grove/kernels/bitvector_avx2.hpp"
 #include "grove/kernels/sliced_avx2.hpp"
 #include "grove/kernels/walk.hpp"
 

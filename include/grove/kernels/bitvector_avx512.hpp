@@ -112,9 +112,10 @@ GROVE_TARGET_VBMI void add_trees(const bitvector_view& v, const std::uint8_t* q,
     const bitvector_entry* e = v.entry + v.entry_begin[t];
     const std::uint16_t* count = v.slice_entries + v.slice_first[t];
     const std::uint32_t slices = v.slice_first[t + 1] - v.slice_first[t];
-    __m512i leaf[blocks_v];
+    // Per row, the first leaf of the last slice taken that still has one, and its byte.
+    __m512i first[blocks_v], bits[blocks_v];
     GROVE_UNROLL_BLOCKS
-    for (std::size_t b = 0; b < blocks_v; ++b) leaf[b] = zero;
+    for (std::size_t b = 0; b < blocks_v; ++b) first[b] = bits[b] = zero;
     for (std::uint32_t i = 0; i < slices; ++i) {
       __m512i state[blocks_v];
       GROVE_UNROLL_BLOCKS
@@ -130,15 +131,20 @@ GROVE_TARGET_VBMI void add_trees(const bitvector_view& v, const std::uint8_t* q,
           state[b] = _mm512_ternarylogic_epi32(state[b], right, keep, 0xB0);
         }
       }
-      const __m512i first = _mm512_set1_epi8(static_cast<char>(8 * (slices - 1 - i)));
+      const __m512i slice_first = _mm512_set1_epi8(static_cast<char>(8 * (slices - 1 - i)));
       GROVE_UNROLL_BLOCKS
       for (std::size_t b = 0; b < blocks_v; ++b) {
-        const __m512i lowest = _mm512_and_si512(state[b], _mm512_sub_epi8(zero, state[b]));
-        const __m512i position =
-            _mm512_or_si512(first, _mm512_permutex2var_epi8(positions_lo, lowest, positions_hi));
-        leaf[b] =
-            _mm512_mask_mov_epi8(leaf[b], _mm512_test_epi8_mask(state[b], state[b]), position);
+        const __mmask64 some = _mm512_test_epi8_mask(state[b], state[b]);
+        first[b] = _mm512_mask_mov_epi8(first[b], some, slice_first);
+        bits[b] = _mm512_mask_mov_epi8(bits[b], some, state[b]);
       }
+    }
+    __m512i leaf[blocks_v];
+    GROVE_UNROLL_BLOCKS
+    for (std::size_t b = 0; b < blocks_v; ++b) {
+      const __m512i lowest = _mm512_and_si512(bits[b], _mm512_sub_epi8(zero, bits[b]));
+      leaf[b] =
+          _mm512_or_si512(first[b], _mm512_permutex2var_epi8(positions_lo, lowest, positions_hi));
     }
     GROVE_UNROLL_BLOCKS
     for (std::size_t b = 0; b < blocks_v; ++b) {
