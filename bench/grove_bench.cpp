@@ -10,11 +10,10 @@
 //   xgboost            XGBoosterPredictFromDense (in-place, no DMatrix), margin, booster nthread
 //   predictor          grove::predictor, output::margin, options.threads
 //   reference          ir::reference_margin in a loop, one thread
-//   engine.<isa>.d<D>  grove::engine (when <grove/engine.hpp> exists), every ISA the CPU has
-//   engine.<isa>.sliced          the same, D = 3, with the sliced kernels allowed (and, for
-//                                few rows, the node-mask kernel)
-//   engine.avx512.sliced_words   and without byte permutes (1-row batches): the one-row sliced
-//                                kernel's word nodes, no node masks (AVX-512 without VBMI)
+//   engine.<target>.d<D>    grove's engine (when <grove/engine.hpp> exists), the group walk alone
+//                           at depth D, every target the CPU has
+//   engine.<target>.<plan>  the same with one plan forced by name (see plans/plan_list.hpp), on
+//                           the batches it serves
 // Counters: ns_per_row_tree = real time / (rows x trees), rows_per_s, trees, batch, threads.
 // machine/simd_fma/thr:<threads> is a control: fixed SIMD arithmetic (no memory traffic) split
 // over the same thread pool, so every run shows how much a second core gives on this machine.
@@ -79,47 +78,46 @@ const std::vector<std::int64_t> batch_sizes = {1, 16, 256, 100000};
 struct engine_variant {
   std::string name;  // e.g. "engine.avx512.d4"
   grove::engine_options options;
+  std::int64_t min_rows = 0;  // the smallest batch it is timed on
   std::int64_t max_rows = 0;  // the largest batch it is timed on; 0: every batch
 };
 
-/// Every ISA compiled in and supported by this CPU, at group depths 3 and 4 (group walks only),
-/// and the sliced kernel where the ISA has one (calls of fewer rows than it takes walk D = 3).
+/// Every target compiled in and supported by this CPU: the group walk alone at depths 3 and 4,
+/// and each other plan that the target has a kernel for, forced by name, on the batches it
+/// serves.
 std::vector<engine_variant> engine_variants() {
+  using grove::detail::engine;
   std::vector<engine_variant> out;
-  for (grove::isa_kind isa :
-       {grove::isa_kind::scalar, grove::isa_kind::avx2, grove::isa_kind::avx512}) {
+  for (grove::isa_kind isa : grove::target_ladder) {
     if (!grove::isa_compiled(isa) || !grove::cpu_supports(isa)) continue;
+    const std::string target = std::string("engine.") + grove::to_string(isa) + ".";
     for (int depth : {3, 4}) {
       engine_variant v;
-      v.name = std::string("engine.") + grove::to_string(isa) + ".d" + std::to_string(depth);
+      v.name = target + "d" + std::to_string(depth);
       v.options.isa = isa;
       v.options.group_depth = depth;
-      v.options.sliced = false;
+      v.options.allow = {grove::plans::group_walk::plan_name};
       out.push_back(v);
     }
-    if (isa != grove::isa_kind::scalar) {
+    for (const grove::plans::plan_entry& entry : grove::plans::plan_list) {
+      const std::string plan = entry.name;
+      if (plan == grove::plans::group_walk::plan_name || !engine::plan_runs_on(plan, isa)) continue;
       engine_variant v;
-      v.name = std::string("engine.") + grove::to_string(isa) + ".sliced";
+      v.name = target + plan;
       v.options.isa = isa;
-      v.options.group_depth = 3;
-      out.push_back(v);
-    }
-    // Where the one-row kernels have byte permutes, the same without them (the sliced kernel's
-    // word nodes, no node masks: what AVX-512 CPUs without VBMI run), on the batches they serve.
-    if (isa == grove::isa_kind::avx512 && grove::kernels::cpu_has_byte_permutes()) {
-      engine_variant v;
-      v.name = "engine.avx512.sliced_words";
-      v.options.isa = isa;
-      v.options.group_depth = 3;
-      v.options.row_byte_permutes = false;
-      v.max_rows = static_cast<std::int64_t>(grove::engine::sliced_row_max_rows);
+      v.options.allow = {plan};
+      if (plan == grove::plans::few_row_walk::plan_name) v.options.group_depth = 4;
+      const grove::plans::call_set calls = entry.calls_for(v.options.tuning);
+      v.min_rows = static_cast<std::int64_t>(calls.min_rows);
+      if (calls.max_rows < static_cast<std::size_t>(batch_sizes.back()))
+        v.max_rows = static_cast<std::int64_t>(calls.max_rows);
       out.push_back(v);
     }
   }
   return out;
 }
 
-using engine_t = grove::engine;
+using engine_t = grove::detail::engine;
 
 std::unique_ptr<engine_t> make_engine(const grove::model& m, const grove::engine_options& o) {
   return std::make_unique<engine_t>(m.forest(), o);
@@ -137,18 +135,19 @@ void engine_margin(const engine_t& e, const float* x, std::size_t n, std::size_t
 }
 
 std::string engine_info(const engine_t& e) {
-  char buf[320];
-  std::snprintf(buf, sizeof buf,
-                "isa %s, D=%d, sharing rate %.3f, %zu groups, max steps %d, sliced from %zu rows: %s, "
-                "up to %zu rows: %s",
-                grove::to_string(e.isa()), e.group_depth(), e.sharing_rate(),
-                e.grouped().num_groups, e.grouped().max_steps, grove::engine::sliced_min_rows,
-                e.sliced() ? "yes" : "no", grove::engine::sliced_row_max_rows,
-                e.sliced_rows() ? "row by row" : e.mask_rows() ? "node masks, row by row" : "no");
-  return buf;
+  std::string s = std::string("target ") + grove::to_string(e.isa()) +
+                  ", D=" + std::to_string(e.group_depth()) + ", sharing rate " +
+                  std::to_string(e.sharing_rate()) + ", " + std::to_string(e.grouped().num_groups) +
+                  " groups, max steps " + std::to_string(e.grouped().max_steps) + ", plans:";
+  for (const grove::plan_description& p : e.describe().plans)
+    s += " " + p.name + " [" + std::to_string(p.min_rows) + ", " +
+         (p.max_rows == std::numeric_limits<std::size_t>::max() ? std::string("inf")
+                                                                : std::to_string(p.max_rows)) +
+         "]";
+  return s;
 }
 
-/// What the engine chooses by itself (isa auto, group depth auto), for the log.
+/// What the engine chooses by itself (target and group depth automatic), for the log.
 std::string engine_auto_info(const grove::model& m) {
   const engine_t e(m.forest());
   return engine_info(e);
@@ -256,8 +255,18 @@ prepared& get(const model_def& def) {
   for (const engine_variant& v : engine_variants()) {
     try {
       auto e = make_engine(*p->model, v.options);
+      const std::string& forced = v.options.allow.front();
+      if (!e->has_plan(forced)) {
+        std::fprintf(stderr, "[grove-bench] %s: %s: the model does not take %s\n", def.name.c_str(),
+                     v.name.c_str(), forced.c_str());
+        continue;
+      }
+      // In calls of the sizes the plan serves.
       std::vector<float> out(n * p->outputs);
-      engine_margin(*e, p->pool.data(), n, p->cols, 1, out.data(), out.size());
+      const std::size_t step = v.max_rows > 0 ? static_cast<std::size_t>(v.max_rows) : n;
+      for (std::size_t r0 = 0; r0 < n; r0 += step)
+        engine_margin(*e, p->pool.data() + r0 * p->cols, std::min(step, n - r0), p->cols, 1,
+                      out.data() + r0 * p->outputs, out.size() - r0 * p->outputs);
       const bool ok = out.size() == ref.values.size() &&
                       same_bits(out.data(), ref.values.data(), out.size(), &at);
       p->engine_exact[v.name] = ok;
@@ -529,16 +538,15 @@ enum class threading {
 /// The one-thread runs of a variant (`all_cores` false) or its all-core runs (true).
 template <class make_t>
 std::vector<std::string> register_variant(const std::string& name, const make_t& make,
-                                          threading threads, bool all_cores,
-                                          const bench_options& o,
+                                          threading threads, bool all_cores, const bench_options& o,
                                           bool one_repetition_big = false,
-                                          std::int64_t max_rows = 0) {
+                                          std::int64_t max_rows = 0, std::int64_t min_rows = 0) {
   const auto cores = static_cast<std::int64_t>(grove::detail::hardware_threads());
   std::vector<std::string> full;
   for (bool big : {false, true}) {
     std::vector<std::int64_t> rows_run;
     for (std::int64_t rows : batch_sizes) {
-      if ((rows >= 100000) != big || (max_rows > 0 && rows > max_rows)) continue;
+      if ((rows >= 100000) != big || (max_rows > 0 && rows > max_rows) || rows < min_rows) continue;
       const bool has_all_cores = cores > 1 && (threads == threading::all ||
                                                (threads == threading::all_from_256 && rows >= 256));
       if (!all_cores || has_all_cores) rows_run.push_back(rows);
@@ -603,7 +611,7 @@ std::vector<std::string> register_all(const std::vector<model_def>& defs, const 
               return benchmark::RegisterBenchmark(
                   n.c_str(), [dp, vn](benchmark::State& s) { bm_engine(s, dp, vn); });
             },
-            threading::all_from_256, all_cores, o, false, v.max_rows));
+            threading::all_from_256, all_cores, o, false, v.max_rows, v.min_rows));
       }
 #endif
     }

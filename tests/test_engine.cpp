@@ -1,16 +1,22 @@
-// Every engine kernel on every ISA this machine has, both group depths, compared bit for bit
-// with the reference predictor: fixtures, shared XGBoost 3.5 models, random forests.
+// Every plan of the engine, forced by name on every target this machine runs, compared bit for
+// bit with the reference predictor: fixtures, shared XGBoost 3.5 models, random forests.
+//
+// Coverage is a result: each check counts its comparisons per (plan, target), and a test fails
+// when this machine runs a target whose kernel a plan needs but no call went through that plan
+// on it. The fixtures test ends with a line naming what was verified here.
 
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
+#include <memory>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "grove/engine.hpp"
@@ -22,9 +28,9 @@
 namespace {
 
 namespace fs = std::filesystem;
-using grove::engine;
 using grove::engine_options;
 using grove::isa_kind;
+using grove::detail::engine;
 using grove::ir::forest;
 using grove::ir::tree;
 using grove::ir::tree_range;
@@ -32,10 +38,24 @@ using grove::ir::tree_range;
 const float nan_f = std::numeric_limits<float>::quiet_NaN();
 const float inf_f = std::numeric_limits<float>::infinity();
 
-std::vector<isa_kind> machine_isas() {
+engine_options options_for(isa_kind target, int group_depth) {
+  engine_options o;
+  o.isa = target;
+  o.group_depth = group_depth;
+  return o;
+}
+
+/// The targets this build has and this CPU runs, lowest first.
+std::vector<isa_kind> machine_targets() {
   std::vector<isa_kind> out;
-  for (isa_kind k : {isa_kind::scalar, isa_kind::avx2, isa_kind::avx512})
+  for (isa_kind k : grove::target_ladder)
     if (grove::isa_compiled(k) && grove::cpu_supports(k)) out.push_back(k);
+  return out;
+}
+
+std::vector<std::string> plan_names() {
+  std::vector<std::string> out;
+  for (const grove::plans::plan_entry& entry : grove::plans::plan_list) out.push_back(entry.name);
   return out;
 }
 
@@ -45,79 +65,104 @@ bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
          (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
 }
 
-std::string describe_first_difference(const std::vector<float>& got,
-                                      const std::vector<float>& want, std::size_t width) {
+std::string describe_first_difference(const std::vector<float>& got, const std::vector<float>& want,
+                                      std::size_t width) {
   for (std::size_t i = 0; i < got.size() && i < want.size(); ++i)
     if (std::memcmp(&got[i], &want[i], sizeof(float)) != 0)
-      return "row " + std::to_string(i / width) + " col " + std::to_string(i % width) +
-             ": got " + std::to_string(got[i]) + " want " + std::to_string(want[i]);
+      return "row " + std::to_string(i / width) + " col " + std::to_string(i % width) + ": got " +
+             std::to_string(got[i]) + " want " + std::to_string(want[i]);
   return "sizes differ";
 }
 
-/// Margin checks that went through the sliced kernel (calls of sliced_min_rows rows or more),
-/// through its one-row form (calls of at most sliced_row_max_rows rows, where it exists), and
-/// through the one-row form's 16-bit word nodes.
-int sliced_checks = 0;
-int sliced_row_checks = 0;
-int sliced_row_word_checks = 0;
-/// Margin checks that went through the one-row node-mask kernel.
-int mask_row_checks = 0;
+/// Calls compared with the reference, per (plan that ran, target).
+using coverage = std::map<std::pair<std::string, std::string>, long>;
+coverage compared;
 
-/// Runs every ISA x depth (and the sliced kernel) on rows X against the reference, for the given
-/// missing values and tree ranges. Returns the number of engine configurations checked.
-int check_forest(const forest& f, const std::vector<float>& X, std::size_t n_rows,
-                 std::size_t n_cols, const std::vector<float>& missings,
-                 const std::vector<tree_range>& ranges, const std::string& label) {
+long count(const coverage& c, const std::string& plan, isa_kind target) {
+  const auto it = c.find({plan, grove::to_string(target)});
+  return it == c.end() ? 0 : it->second;
+}
+
+/// Fails unless, since `before`, some call went through each of `plans` on every target of this
+/// machine that has its kernel (where `expected` says the models checked allow it).
+void require_compared(const coverage& before, const std::vector<std::string>& plans,
+                      const std::string& what) {
+  for (isa_kind target : machine_targets())
+    for (const std::string& plan : plans) {
+      if (!engine::plan_runs_on(plan, target)) continue;
+      INFO(what << ": calls compared through " << plan << " on " << grove::to_string(target));
+      CHECK(count(compared, plan, target) > count(before, plan, target));
+    }
+}
+
+/// One engine forcing one plan on one target.
+struct forced {
+  isa_kind target;
+  std::string plan;
+  std::unique_ptr<const engine> e;
+};
+
+/// Engines forcing each plan by name on each target of this machine: the group walk at depth 3
+/// and at depth 4 alone, the few-row walk beside a depth-4 walk, every other plan alone beside
+/// the group walk. Plans the model or target does not allow are left out (the engine would be
+/// the group walk again).
+std::vector<forced> forced_engines(const forest& f) {
+  std::vector<forced> out;
+  for (isa_kind target : machine_targets())
+    for (const std::string& plan : plan_names()) {
+      const bool walk = plan == grove::plans::group_walk::plan_name;
+      const bool few = plan == grove::plans::few_row_walk::plan_name;
+      for (int depth : walk ? std::vector<int>{3, 4} : std::vector<int>{few ? 4 : 0}) {
+        engine_options options;
+        options.isa = target;
+        options.group_depth = depth;
+        options.allow = {plan};
+        auto e = std::make_unique<const engine>(f, options);
+        REQUIRE(e->isa() == target);
+        if (depth != 0) REQUIRE(e->group_depth() == depth);
+        if (!e->has_plan(plan)) continue;
+        out.push_back({target, plan, std::move(e)});
+      }
+    }
+  return out;
+}
+
+/// Compares every forced plan with the reference on rows X, for the given missing values and
+/// tree ranges: margins and leaf ids of the calls the forced plan serves.
+void check_forest(const forest& f, const std::vector<float>& X, std::size_t n_rows,
+                  std::size_t n_cols, const std::vector<float>& missings,
+                  const std::vector<tree_range>& ranges, const std::string& label) {
   const grove::rows x(X.data(), n_rows, n_cols);
   const std::size_t K = static_cast<std::size_t>(f.num_output);
-  int checked = 0;
+  const std::vector<forced> engines = forced_engines(f);
   for (float missing : missings) {
     for (const tree_range& range : ranges) {
       std::vector<float> want(n_rows * K), want_leaf(n_rows * range.size());
       for (std::size_t r = 0; r < n_rows; ++r) {
         grove::ir::reference_margin(f, x.row(r), missing, range, want.data() + r * K);
-        grove::ir::reference_leaf(f, x.row(r), missing, range,
-                                  want_leaf.data() + r * range.size());
+        grove::ir::reference_leaf(f, x.row(r), missing, range, want_leaf.data() + r * range.size());
       }
-      for (isa_kind isa : machine_isas()) {
-        // Group walks at D = 3 and D = 4, then D = 3 with the sliced kernel allowed (on ISAs
-        // without one, or for models it cannot take, that is the D = 3 walk again), and where
-        // the one-row kernel has byte nodes, once more with its word nodes.
-        const bool word_nodes_too =
-            isa == isa_kind::avx512 && grove::kernels::cpu_has_byte_permutes();
-        for (int config = 0; config < (word_nodes_too ? 4 : 3); ++config) {
-          const int depth = config == 1 ? 4 : 3;
-          const bool sliced = config >= 2;
-          engine_options options{isa, depth, sliced};
-          options.row_byte_permutes = config != 3;
-          const engine e(f, options);
-          INFO(label << " isa=" << grove::to_string(isa) << " depth=" << depth
-                     << " sliced=" << e.sliced() << " row bytes=" << options.row_byte_permutes
-                     << " missing=" << missing << " trees=[" << range.begin << "," << range.end
-                     << ") rows=" << n_rows);
-          REQUIRE(e.isa() == isa);
-          REQUIRE(e.group_depth() == depth);
-          REQUIRE((sliced || !e.sliced()));
-          if (e.sliced() && n_rows >= engine::sliced_min_rows) ++sliced_checks;
-          if (e.sliced_rows() && n_rows <= engine::sliced_row_max_rows) {
-            ++sliced_row_checks;
-            if (!options.row_byte_permutes || !grove::kernels::cpu_has_byte_permutes())
-              ++sliced_row_word_checks;
-          }
-          if (e.mask_rows() && n_rows <= engine::sliced_row_max_rows) ++mask_row_checks;
-          std::vector<float> got(n_rows * K, 12345.0f), got_leaf(n_rows * range.size(), 12345.0f);
-          e.margins(x, missing, range, got.data());
-          e.leaves(x, missing, range, got_leaf.data());
-          INFO("margin: " << describe_first_difference(got, want, K));
-          CHECK(same_bits(got, want));
-          INFO("leaf: " << describe_first_difference(got_leaf, want_leaf, range.size()));
-          CHECK(same_bits(got_leaf, want_leaf));
-          ++checked;
+      for (const forced& c : engines) {
+        for (const bool leaf_ids : {false, true}) {
+          const std::string ran = c.e->plan_for(n_rows, leaf_ids).name();
+          if (ran != c.plan) continue;  // the group walk, checked on its own
+          INFO(label << " target=" << grove::to_string(c.target) << " plan=" << c.plan
+                     << " depth=" << c.e->group_depth() << " missing=" << missing << " trees=["
+                     << range.begin << "," << range.end << ") rows=" << n_rows
+                     << (leaf_ids ? " leaves" : " margins"));
+          const std::vector<float>& expected = leaf_ids ? want_leaf : want;
+          std::vector<float> got(expected.size(), 12345.0f);
+          if (leaf_ids)
+            c.e->leaves(x, missing, range, got.data());
+          else
+            c.e->margins(x, missing, range, got.data());
+          INFO(describe_first_difference(got, expected, leaf_ids ? range.size() : K));
+          CHECK(same_bits(got, expected));
+          ++compared[{ran, grove::to_string(c.target)}];
         }
       }
     }
   }
-  return checked;
 }
 
 std::vector<tree_range> some_ranges(std::size_t n) {
@@ -129,6 +174,8 @@ std::vector<tree_range> some_ranges(std::size_t n) {
   return out;
 }
 
+/// A model directory's rows (X.csv, widened with missing columns to the model's width), then
+/// its first `few` rows alone, through every forced plan.
 void check_model_dir(const fs::path& dir) {
   const grove::model m = grove::load((dir / "model.json").string());
   std::ifstream in(dir / "X.csv");
@@ -144,9 +191,23 @@ void check_model_dir(const fs::path& dir) {
     values = std::move(wide);
     cols = m.num_feature();
   }
-  const int n = check_forest(m.forest(), values, X.num_rows, cols, {nan_f, -999.0f, 0.0f},
-                             some_ranges(m.num_trees()), dir.filename().string());
-  CHECK(n > 0);
+  const std::string label = dir.filename().string();
+  check_forest(m.forest(), values, X.num_rows, cols, {nan_f, -999.0f, 0.0f},
+               some_ranges(m.num_trees()), label);
+  const std::size_t few = std::min<std::size_t>(X.num_rows, 5);
+  check_forest(m.forest(), values, few, cols, {nan_f, 0.0f}, some_ranges(m.num_trees()),
+               label + " (first rows)");
+}
+
+/// "avx2: group_walk sliced_block; avx512: ..." for what `c` holds.
+std::string verified_line(const coverage& c) {
+  std::string line;
+  for (isa_kind target : machine_targets()) {
+    line += std::string(line.empty() ? "" : "; ") + grove::to_string(target) + ":";
+    for (const std::string& plan : plan_names())
+      if (count(c, plan, target) > 0) line += " " + plan;
+  }
+  return line;
 }
 
 // ---- random forests ----------------------------------------------------------------------
@@ -170,11 +231,19 @@ struct random_spec {
 };
 
 float pick_threshold(std::mt19937& rng) {
-  static const float special[] = {0.0f, -0.0f, inf_f, -inf_f, 1.0f, -1.0f, 0.5f, 1e-40f,
-                                  -1e-40f, 3.0f, std::numeric_limits<float>::max()};
+  static const float special[] = {0.0f,
+                                  -0.0f,
+                                  inf_f,
+                                  -inf_f,
+                                  1.0f,
+                                  -1.0f,
+                                  0.5f,
+                                  1e-40f,
+                                  -1e-40f,
+                                  3.0f,
+                                  std::numeric_limits<float>::max()};
   std::uniform_int_distribution<int> coin(0, 9);
-  if (coin(rng) == 0)
-    return special[std::uniform_int_distribution<int>(0, 10)(rng)];
+  if (coin(rng) == 0) return special[std::uniform_int_distribution<int>(0, 10)(rng)];
   return std::normal_distribution<float>(0.0f, 1.0f)(rng);
 }
 
@@ -272,8 +341,8 @@ forest random_forest(std::mt19937& rng, const random_spec& s) {
 }
 
 std::vector<float> random_rows(std::mt19937& rng, std::size_t n, int cols) {
-  static const float special[] = {nan_f, inf_f, -inf_f, -0.0f, 0.0f, -999.0f, 1.0f, 0.5f, 1e-40f,
-                                  3.7f, 11.0f, 5.99f, -1.0f, 16777216.0f};
+  static const float special[] = {nan_f, inf_f,  -inf_f, -0.0f, 0.0f,  -999.0f, 1.0f,
+                                  0.5f,  1e-40f, 3.7f,   11.0f, 5.99f, -1.0f,   16777216.0f};
   std::uniform_real_distribution<double> u(0.0, 1.0);
   std::vector<float> X(n * static_cast<std::size_t>(cols));
   for (float& v : X) {
@@ -288,70 +357,103 @@ std::vector<float> random_rows(std::mt19937& rng, std::size_t n, int cols) {
   return X;
 }
 
+/// Checks a random forest on random rows, and that both group walks and the few-row walk were
+/// compared on every target of this machine.
 void check_random(const random_spec& s, std::uint32_t seed, std::vector<std::size_t> row_counts) {
   std::mt19937 rng(seed);
   const forest f = random_forest(rng, s);
+  const coverage before = compared;
   for (std::size_t n : row_counts) {
     const std::vector<float> X = random_rows(rng, n, s.num_feature);
     check_forest(f, X, n, static_cast<std::size_t>(s.num_feature), {nan_f, -999.0f, 0.0f},
                  some_ranges(f.num_trees()), "random seed " + std::to_string(seed));
   }
+  std::vector<std::string> walks{grove::plans::group_walk::plan_name};
+  for (std::size_t n : row_counts)
+    if (n < grove::tuning{}.few_rows) walks.push_back(grove::plans::few_row_walk::plan_name);
+  require_compared(before, walks, "random seed " + std::to_string(seed));
 }
 
 }  // namespace
 
-TEST_CASE("engine: ISA names and errors", "[engine]") {
+TEST_CASE("engine: target and plan names, errors, description", "[engine]") {
   CHECK(grove::isa_from_string("avx512") == isa_kind::avx512);
+  CHECK(grove::isa_from_string("avx512_vbmi") == isa_kind::avx512_vbmi);
   CHECK(grove::isa_from_string("auto") == isa_kind::automatic);
   CHECK_THROWS_AS(grove::isa_from_string("sse9"), grove::error);
   std::mt19937 rng(1);
   const forest f = random_forest(rng, random_spec{});
-  CHECK_THROWS_AS(engine(f, engine_options{isa_kind::scalar, 5}), grove::error);
-  for (isa_kind k : {isa_kind::avx2, isa_kind::avx512})
+  CHECK_THROWS_AS(engine(f, options_for(isa_kind::scalar, 5)), grove::error);
+  for (isa_kind k : grove::target_ladder)
     if (!grove::isa_compiled(k) || !grove::cpu_supports(k))
-      CHECK_THROWS_AS(engine(f, engine_options{k, 3}), grove::error);
+      CHECK_THROWS_AS(engine(f, options_for(k, 3)), grove::error);
+  engine_options unknown;
+  unknown.allow = {"no_such_plan"};
+  CHECK_THROWS_AS(engine(f, unknown), grove::error);
+  engine_options no_walk;
+  no_walk.deny = {grove::plans::group_walk::plan_name};
+  CHECK_THROWS_AS(engine(f, no_walk), grove::error);
+
   const engine e(f);
-  CHECK(e.isa() != isa_kind::automatic);
+  CHECK(e.isa() == machine_targets().back());  // the highest rung this machine runs
   CHECK((e.group_depth() == 3 || e.group_depth() == 4));
   CHECK(e.sharing_rate() == 1.0);  // 10 features: all resident
-  WARN("engine ISAs on this machine/build:" << [] {
-    std::string s;
-    for (isa_kind k : machine_isas()) s += std::string(" ") + grove::to_string(k);
-    return s;
-  }());
+  const grove::description d = e.describe();
+  CHECK(d.target == grove::to_string(e.isa()));
+  REQUIRE(!d.plans.empty());
+  CHECK(d.plans.back().name == grove::plans::group_walk::plan_name);
+  CHECK(d.plans.back().min_rows == 0);
+  CHECK(d.plans.back().leaves);
+  for (const grove::plan_description& p : d.plans) CHECK(p.bytes > 0);
+  // A plan denied is not built; the group walk alone serves every call.
+  engine_options only_walk;
+  only_walk.allow = {grove::plans::group_walk::plan_name};
+  const engine w(f, only_walk);
+  REQUIRE(w.plans().size() == 1);
+  CHECK(std::string(w.plan_for(1, false).name()) == grove::plans::group_walk::plan_name);
 }
 
-TEST_CASE("engine: fixtures bit-exact", "[engine]") {
+TEST_CASE("engine: fixtures bit-exact, every plan on every target", "[engine]") {
 #if defined(GROVE_FIXTURES_DIR)
   const fs::path root = GROVE_FIXTURES_DIR;
 #else
   const fs::path root = fs::path(__FILE__).parent_path() / "fixtures";
 #endif
   REQUIRE(fs::is_directory(root));
+  const coverage before = compared;
   int dirs = 0;
   for (const auto& entry : fs::directory_iterator(root)) {
     if (!fs::exists(entry.path() / "model.json") || !fs::exists(entry.path() / "X.csv")) continue;
-    SECTION(entry.path().filename().string()) { check_model_dir(entry.path()); }
+    check_model_dir(entry.path());
     ++dirs;
   }
   CHECK(dirs > 10);
+  require_compared(before, plan_names(), "fixtures");
+  WARN("engine plans verified bit for bit on this machine: " << verified_line(compared));
 }
 
 TEST_CASE("engine: shared XGBoost 3.5 models bit-exact", "[engine]") {
 #if defined(GROVE_SHARED_MODELS_DIR)
   const fs::path root = fs::path(GROVE_SHARED_MODELS_DIR) / "xgboost-3.5";
 #else
-  const fs::path root = fs::path(__FILE__).parent_path() / ".." / ".." / "shared" / "models" /
-                        "xgboost-3.5";
+  const fs::path root =
+      fs::path(__FILE__).parent_path() / ".." / ".." / "shared" / "models" / "xgboost-3.5";
 #endif
   if (!fs::is_directory(root)) {
     WARN("skipped: " << root << " does not exist");
     return;
   }
+  const coverage before = compared;
+  int models = 0;
   for (const auto& entry : fs::directory_iterator(root)) {
     if (!fs::exists(entry.path() / "model.json") || !fs::exists(entry.path() / "X.csv")) continue;
-    SECTION(entry.path().filename().string()) { check_model_dir(entry.path()); }
+    check_model_dir(entry.path());
+    ++models;
   }
+  CHECK(models > 0);
+  require_compared(before,
+                   {grove::plans::group_walk::plan_name, grove::plans::few_row_walk::plan_name},
+                   "XGBoost 3.5 models");
 }
 
 TEST_CASE("engine: random forests bit-exact", "[engine]") {
@@ -367,7 +469,9 @@ TEST_CASE("engine: random forests bit-exact", "[engine]") {
     s.chains = true;
     check_random(s, 15, rows);
   }
-  SECTION("lossguide-like unbalanced, deep") { check_random({20, 1, 25, 14, 0.35}, 16, {17, 1000}); }
+  SECTION("lossguide-like unbalanced, deep") {
+    check_random({20, 1, 25, 14, 0.35}, 16, {17, 1000});
+  }
   SECTION("more than 32 features: gathers") {
     check_random({40, 1, 30, 8, 0.1}, 17, {7, 1000});    // 64 resident slots
     check_random({100, 1, 30, 8, 0.05}, 25, {7, 1000});  // 128 resident slots
@@ -460,38 +564,34 @@ std::vector<float> rows_on_thresholds(const forest& f, std::mt19937& rng, std::s
   return X;
 }
 
-/// The ISAs of this machine that have a sliced kernel.
-std::vector<isa_kind> sliced_isas() {
-  std::vector<isa_kind> out;
-  for (isa_kind k : machine_isas())
-    if (k != isa_kind::scalar) out.push_back(k);
-  return out;
+/// True when the plan named `plan` is built for `f` on `target` when forced.
+bool builds(const forest& f, isa_kind target, const std::string& plan) {
+  engine_options options;
+  options.isa = target;
+  options.allow = {plan};
+  return engine(f, options).has_plan(plan);
 }
 
-/// Checks `f` on random rows and on rows at its thresholds, and whether the sliced kernel took
-/// the calls of many rows (expect_sliced) and the one-row kernel those of few (expect_rows, on
-/// machines that have them; with rows_need_bytes, only in its byte form).
-void check_sliced(const random_spec& s, std::uint32_t seed, bool expect_sliced,
-                  bool expect_rows, bool rows_need_bytes = false) {
+/// Checks `f` on random rows and on rows at its thresholds, and which sliced plans it takes:
+/// the block plan where expect_block (targets from AVX2 on), the one-row plan where expect_rows
+/// (AVX-512; with rows_need_bytes, only on byte nodes: avx512_vbmi).
+void check_sliced(const random_spec& s, std::uint32_t seed, bool expect_block, bool expect_rows,
+                  bool rows_need_bytes = false) {
   std::mt19937 rng(seed);
   const forest f = random_forest(rng, s);
-  const bool bytes = grove::kernels::cpu_has_byte_permutes();
-  for (isa_kind isa : sliced_isas()) {
-    const engine e(f, engine_options{isa, 3, true});
-    CHECK(e.sliced() == expect_sliced);
-    CHECK(e.sliced_rows() ==
-          (expect_rows && isa == isa_kind::avx512 && (bytes || !rows_need_bytes)));
-    engine_options words{isa, 3, true};
-    words.row_byte_permutes = false;
-    CHECK(engine(f, words).sliced_rows() ==
-          (expect_rows && isa == isa_kind::avx512 && !rows_need_bytes));
+  for (isa_kind target : machine_targets()) {
+    INFO("target " << grove::to_string(target));
+    CHECK(builds(f, target, grove::plans::sliced_block::plan_name) ==
+          (expect_block && engine::plan_runs_on(grove::plans::sliced_block::plan_name, target)));
+    CHECK(builds(f, target, grove::plans::sliced_row::plan_name) ==
+          (expect_rows && engine::plan_runs_on(grove::plans::sliced_row::plan_name, target) &&
+           (target == isa_kind::avx512_vbmi || !rows_need_bytes)));
   }
-  const int before = sliced_checks, rows_before = sliced_row_checks,
-            words_before = sliced_row_word_checks;
-  // Blocks of rows matter only where the sliced kernel takes them; otherwise the calls of few
+  const coverage before = compared;
+  // Blocks of rows matter only where the block plan takes them; otherwise the calls of few
   // rows are what this checks (the group walk has its own tests).
   std::vector<std::size_t> counts{1, 3, 15, 16};
-  if (expect_sliced) counts.insert(counts.end(), {32, 63, 64, 65, 200});
+  if (expect_block) counts.insert(counts.end(), {32, 63, 64, 65, 200});
   for (std::size_t n : counts) {
     const auto cols = static_cast<std::size_t>(s.num_feature);
     check_forest(f, random_rows(rng, n, s.num_feature), n, cols, {nan_f, -999.0f, 0.0f},
@@ -499,19 +599,25 @@ void check_sliced(const random_spec& s, std::uint32_t seed, bool expect_sliced,
     check_forest(f, rows_on_thresholds(f, rng, n), n, cols, {nan_f, -999.0f},
                  some_ranges(f.num_trees()), "threshold rows, seed " + std::to_string(seed));
   }
-  if (!sliced_isas().empty() && expect_sliced) CHECK(sliced_checks > before);
-  // The one-row kernel: AVX-512, at most 64 features read; its word nodes every time (where the
-  // CPU has byte permutes, through row_byte_permutes = false).
-  const bool row_kernel = expect_rows && grove::cpu_supports(isa_kind::avx512) &&
-                          grove::isa_compiled(isa_kind::avx512);
-  if (row_kernel && (bytes || !rows_need_bytes)) CHECK(sliced_row_checks > rows_before);
-  if (row_kernel && !rows_need_bytes) CHECK(sliced_row_word_checks > words_before);
+  const std::string what = "sliced, seed " + std::to_string(seed);
+  if (expect_block) require_compared(before, {grove::plans::sliced_block::plan_name}, what);
+  if (expect_rows) {
+    // Word nodes (avx512) take trees of at most 6 levels; byte nodes (avx512_vbmi) 8.
+    for (isa_kind target : machine_targets()) {
+      if (!engine::plan_runs_on(grove::plans::sliced_row::plan_name, target) ||
+          (rows_need_bytes && target != isa_kind::avx512_vbmi))
+        continue;
+      INFO(what << ": calls compared through sliced_row on " << grove::to_string(target));
+      CHECK(count(compared, grove::plans::sliced_row::plan_name, target) >
+            count(before, grove::plans::sliced_row::plan_name, target));
+    }
+  }
 }
 
-/// The same where the one-row kernel takes what the block kernel takes (at most 64 features).
-void check_sliced(const random_spec& s, std::uint32_t seed, bool expect_sliced) {
-  check_sliced(s, seed, expect_sliced,
-               expect_sliced && s.num_feature <= grove::kernels::sliced_row_max_columns);
+/// The same where the one-row plan takes what the block plan takes (at most 64 features).
+void check_sliced(const random_spec& s, std::uint32_t seed, bool expect_block) {
+  check_sliced(s, seed, expect_block,
+               expect_block && s.num_feature <= grove::kernels::sliced_row_max_columns);
 }
 
 }  // namespace
@@ -549,7 +655,7 @@ TEST_CASE("engine: sliced kernel bit-exact", "[engine]") {
     check_sliced(s, 67, false, true, true);
   }
   SECTION("what the sliced kernel does not take") {
-    check_sliced({40, 1, 6, 9, 0.1}, 53, false);  // depth 9
+    check_sliced({40, 1, 6, 9, 0.1}, 53, false);    // depth 9
     check_sliced({12, 17, 34, 4, 0.1}, 54, false);  // 17 outputs
     random_spec cats{8, 1, 20, 5, 0.1};
     cats.categorical_prob = 0.3;
@@ -562,34 +668,29 @@ TEST_CASE("engine: sliced kernel bit-exact", "[engine]") {
 
 namespace {
 
-/// True when this machine runs the one-row node-mask kernel (AVX-512 with VBMI).
-bool machine_has_mask_kernel() {
-  return grove::isa_compiled(isa_kind::avx512) && grove::cpu_supports(isa_kind::avx512) &&
-         grove::kernels::cpu_has_byte_permutes();
-}
-
 /// Checks `f` on random rows and on rows at its thresholds in calls of few rows, and whether
-/// the node-mask kernel took them (where the machine has it).
+/// the node-mask plan is built (on targets that have its kernel).
 void check_node_masks(const random_spec& s, std::uint32_t seed, bool expect_masks) {
   std::mt19937 rng(seed);
   const forest f = random_forest(rng, s);
-  if (machine_has_mask_kernel()) {
-    const engine e(f, engine_options{isa_kind::avx512, 3, true});
-    CHECK(e.mask_rows() == expect_masks);
-    CHECK_FALSE(e.sliced_rows());
-    engine_options without{isa_kind::avx512, 3, true};
-    without.row_byte_permutes = false;  // what a CPU without VBMI runs
-    CHECK_FALSE(engine(f, without).mask_rows());
+  for (isa_kind target : machine_targets()) {
+    INFO("target " << grove::to_string(target));
+    CHECK(builds(f, target, grove::plans::node_mask_row::plan_name) ==
+          (expect_masks && engine::plan_runs_on(grove::plans::node_mask_row::plan_name, target)));
+    // These models are too deep for the one-row sliced plan, which comes first.
+    CHECK_FALSE(builds(f, target, grove::plans::sliced_row::plan_name));
   }
-  const int before = mask_row_checks;
+  const coverage before = compared;
   const auto cols = static_cast<std::size_t>(s.num_feature);
   for (std::size_t n : {1, 2, 15, 16}) {
     check_forest(f, random_rows(rng, n, s.num_feature), n, cols, {nan_f, -999.0f},
                  some_ranges(f.num_trees()), "random seed " + std::to_string(seed));
-    check_forest(f, rows_on_thresholds(f, rng, n), n, cols, {nan_f},
-                 some_ranges(f.num_trees()), "threshold rows, seed " + std::to_string(seed));
+    check_forest(f, rows_on_thresholds(f, rng, n), n, cols, {nan_f}, some_ranges(f.num_trees()),
+                 "threshold rows, seed " + std::to_string(seed));
   }
-  if (machine_has_mask_kernel() && expect_masks) CHECK(mask_row_checks > before);
+  if (expect_masks)
+    require_compared(before, {grove::plans::node_mask_row::plan_name},
+                     "node masks, seed " + std::to_string(seed));
 }
 
 }  // namespace
@@ -634,16 +735,25 @@ TEST_CASE("engine: one-row node-mask kernel bit-exact", "[engine]") {
 TEST_CASE("engine: calls of few rows walk D = 3 groups when the chosen depth is 4", "[engine]") {
   std::mt19937 rng(60);
   const forest f = random_forest(rng, random_spec{30, 2, 40, 8, 0.02});
+  // A depth-4 step that costs less than two depth-3 steps on every target: each chooses D = 4
+  // for these 8-level trees (by default only AVX-512 does).
+  grove::tuning cheap_depth4;
+  cheap_depth4.depth4_step_cost = 1.5;
   int checked = 0;
-  for (isa_kind isa : machine_isas()) {
-    const engine e(f, engine_options{isa, 0, false});
+  for (isa_kind isa : machine_targets()) {
+    engine_options options = options_for(isa, 0);
+    options.tuning = cheap_depth4;
+    const engine e(f, options);
     INFO("isa=" << grove::to_string(isa) << " depth=" << e.group_depth());
-    if (e.group_depth() != 4) continue;  // the choice depends on the ISA's cost of a D = 4 step
-    ++checked;
-    CHECK(e.few_row_group_depth() == 3);
-    engine_options without = engine_options{isa, 0, false};
-    without.few_row_groups = false;
-    CHECK(engine(f, without).few_row_group_depth() == 4);
+    REQUIRE(e.group_depth() == 4);
+    const grove::plans::plan& few = e.plan_for(1, true);
+    CHECK(std::string(few.name()) == grove::plans::few_row_walk::plan_name);
+    CHECK(static_cast<const grove::plans::group_walk&>(few).group_depth() == 3);
+    CHECK(std::string(e.plan_for(grove::tuning{}.few_rows, true).name()) ==
+          grove::plans::group_walk::plan_name);
+    options.deny = {grove::plans::few_row_walk::plan_name};
+    CHECK(std::string(engine(f, options).plan_for(1, true).name()) ==
+          grove::plans::group_walk::plan_name);
     const std::size_t K = static_cast<std::size_t>(f.num_output);
     for (std::size_t n : {1, 7, 15, 16, 40}) {
       const std::vector<float> X = random_rows(rng, n, 30);
@@ -662,8 +772,8 @@ TEST_CASE("engine: calls of few rows walk D = 3 groups when the chosen depth is 
       INFO("leaf: " << describe_first_difference(got_leaf, want_leaf, f.num_trees()));
       CHECK(same_bits(got_leaf, want_leaf));
     }
+    ++checked;
   }
-  // AVX-512 chooses D = 4 for these 8-level trees.
-  if (grove::isa_compiled(isa_kind::avx512) && grove::cpu_supports(isa_kind::avx512))
-    CHECK(checked == 1);
+  CHECK(checked == static_cast<int>(machine_targets().size()));
+  CHECK(checked > 0);
 }

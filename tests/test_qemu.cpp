@@ -82,7 +82,7 @@ TEST_CASE("qemu: runtime dispatch picks AVX2 on a Haswell and scalar on plain x8
       // Automatic choice: the best ISA the emulated CPU has, and no illegal instruction.
       const run_result chosen = run(qemu(c.cpu, "", dir / "model.json", dir / "X.csv"));
       REQUIRE(chosen.status == 0);
-      CHECK_THAT(chosen.err, Catch::Contains(std::string("kernels: ") + c.expected_isa));
+      CHECK_THAT(chosen.err, Catch::Contains(std::string("target: ") + c.expected_isa + "\n"));
       std::istringstream chosen_out(chosen.out);
       const auto got = grove::io::read_csv(chosen_out, "grove-predict output");
       CHECK(got.num_rows == want.num_rows);

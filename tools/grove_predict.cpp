@@ -1,8 +1,10 @@
 // grove-predict: predicts with an XGBoost model on rows read from a CSV or LIBSVM file.
 //
-//   grove-predict MODEL DATA [--output margin|value|leaf|contribs] [--missing V] [--iteration-range B:E]
+//   grove-predict MODEL DATA [--output margin|value|leaf|contribs] [--missing V] [--iteration-range
+//   B:E]
 //                 [--threads N] [--objective NAME] [--base-score B] [--num-class K]
-//                 [--format csv|libsvm] [--isa auto|scalar|avx2|avx512] [--group-depth 3|4]
+//                 [--format csv|libsvm] [--isa auto|scalar|avx2|avx512|avx512_vbmi]
+//                 [--group-depth 3|4] [--plan NAME]... [--info]
 //
 // Prints one line per row, values separated by commas, each float in the shortest form that
 // reads back to the same float32. Errors go to stderr and the exit status is non-zero.
@@ -26,14 +28,16 @@ const char* const usage =
     "usage: grove-predict MODEL DATA [--output margin|value|leaf|contribs] [--missing V]\n"
     "                     [--iteration-range B:E] [--threads N] [--objective NAME]\n"
     "                     [--base-score B] [--num-class K] [--format csv|libsvm]\n"
-    "                     [--isa auto|scalar|avx2|avx512] [--group-depth 3|4] [--info]\n"
+    "                     [--isa auto|scalar|avx2|avx512|avx512_vbmi] [--group-depth 3|4]\n"
+    "                     [--plan NAME]... [--info]\n"
     "\n"
     "MODEL  an XGBoost model: save_model JSON or UBJSON, or dump_model JSON (a dump needs\n"
     "       --objective and --base-score, and --num-class for multi-class models)\n"
     "DATA   rows as CSV (no header; empty, nan or NaN is missing) or LIBSVM; '-' reads stdin\n"
     "--output contribs  SHAP contributions: per output, one value per feature then the bias\n"
     "--isa  force the kernels' instruction set (default: the best this CPU has, or GROVE_ISA)\n"
-    "--info print the model's shape and the chosen kernels to stderr\n";
+    "--plan use only this plan (and the group walk, which serves every call); repeatable\n"
+    "--info print the model's shape, the target and each plan with the calls it serves\n";
 
 struct arguments {
   std::string model_path, data_path, format;
@@ -105,6 +109,8 @@ arguments parse_arguments(int argc, char** argv) {
       const std::string v = value();
       if (v != "3" && v != "4") bad_usage("--group-depth must be 3 or 4, got '" + v + "'");
       a.engine.group_depth = v == "3" ? 3 : 4;
+    } else if (arg == "--plan") {
+      a.engine.allow.push_back(value());
     } else if (arg == "--info") {
       a.info = true;
     } else if (arg == "-h" || arg == "--help") {
@@ -163,12 +169,10 @@ int main(int argc, char** argv) {
     const arguments a = parse_arguments(argc, argv);
     const grove::predictor predictor(grove::load(a.model_path, a.load), a.engine);
     if (a.info) {
-      const grove::engine& e = predictor.get_engine();
       std::cerr << "model: " << predictor.get_model().num_trees() << " trees, "
                 << predictor.num_feature() << " features, " << predictor.get_model().num_output()
                 << " outputs, objective " << predictor.get_model().objective() << "\n"
-                << "kernels: " << grove::to_string(e.isa()) << ", groups of " << e.group_depth()
-                << " levels, sharing rate " << e.sharing_rate() << "\n";
+                << grove::to_string(predictor.describe());
     }
     grove::io::dense_rows data;
     if (a.data_path == "-") {

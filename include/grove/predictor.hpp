@@ -10,8 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "grove/description.hpp"
 #include "grove/detail/parallel.hpp"
 #include "grove/engine.hpp"
+#include "grove/engine_options.hpp"
 #include "grove/error.hpp"
 #include "grove/explain/tree_shap.hpp"
 #include "grove/ir/objective.hpp"
@@ -56,11 +58,13 @@ class predictor {
  public:
   explicit predictor(model m, const engine_options& options = {})
       : model_(std::move(m)),
-        engine_(std::make_shared<const engine>(model_.forest(), options)),
-        shap_(std::make_shared<lazy_shap>()) {}
+        engine_(std::make_shared<const detail::engine>(model_.forest(), options)),
+        shap_(std::make_shared<lazy_shap>()),
+        tuning_(options.tuning) {}
 
-  /// The compiled fast path (ISA, group depth, sharing rate).
-  const grove::engine& get_engine() const noexcept { return *engine_; }
+  /// What the model was compiled into: the target, each plan with the calls it serves and its
+  /// memory, the group depth and the sharing rate.
+  description describe() const { return engine_->describe(); }
 
   const grove::model& get_model() const noexcept { return model_; }
   std::size_t num_feature() const noexcept { return model_.num_feature(); }
@@ -85,7 +89,7 @@ class predictor {
   /**
    * Builds the tables output::contribs needs (explain::tree_shap), if not built yet. The first
    * contribs prediction does it anyway; call this first to keep that allocation and its time
-   * (0.2 s and 23 MiB for 300 depth-8 trees) out of the first prediction. Thread-safe.
+   * (which grow with the trees' leaves and depth) out of the first prediction. Thread-safe.
    * Throws grove::error (unsupported) for a model without covers or with vector leaves.
    */
   const explain::tree_shap& prepare_contributions() const {
@@ -112,7 +116,7 @@ class predictor {
     const auto num_output = static_cast<std::size_t>(f.num_output);
     const float missing = options.missing;
     const output kind = options.kind;
-    const engine& e = *engine_;
+    const detail::engine& e = *engine_;
     auto run = [&](std::size_t begin, std::size_t end) {
       // Margins are written straight into the output when a row's output holds them (margin
       // output, and value output of width num_output, transformed in place), and the engine gets
@@ -140,7 +144,8 @@ class predictor {
         }
       }
     };
-    detail::parallel_for(x.num_rows, thread_count(options, x.num_rows), 256, run);
+    detail::parallel_for(x.num_rows, thread_count(options, x.num_rows, tuning_.threaded_from_rows),
+                         tuning_.thread_chunk_rows, run);
   }
 
   /// Convenience form that allocates and returns the output.
@@ -181,8 +186,9 @@ class predictor {
         for (std::size_t k = 0; k < num_output; ++k)
           out[r * width + k * block + block - 1] = static_cast<float>(bias[k]);
     };
-    // A row costs microseconds here, so threads pay off from a few dozen rows.
-    detail::parallel_for(x.num_rows, thread_count(options, x.num_rows, 32), 8, run);
+    detail::parallel_for(x.num_rows,
+                         thread_count(options, x.num_rows, tuning_.contribs_threaded_from_rows),
+                         tuning_.contribs_thread_chunk_rows, run);
   }
 
   /// Floats of margins kept on the stack for multi:softmax; at least ir::limits::max_outputs.
@@ -218,15 +224,16 @@ class predictor {
   /// The caller's thread count (at most the cores), or by default one thread below
   /// `threaded_from` rows and every core from there.
   static std::size_t thread_count(const predict_options& options, std::size_t num_rows,
-                                  std::size_t threaded_from = 1024) {
+                                  std::size_t threaded_from) {
     const std::size_t cores = detail::hardware_threads();
     if (options.threads != 0) return std::min(options.threads, cores);
     return num_rows < threaded_from ? 1 : cores;
   }
 
   grove::model model_;
-  std::shared_ptr<const engine> engine_;  // immutable, shared by copies and threads
-  std::shared_ptr<lazy_shap> shap_;        // built once on first use, shared by copies
+  std::shared_ptr<const detail::engine> engine_;  // immutable, shared by copies and threads
+  std::shared_ptr<lazy_shap> shap_;               // built once on first use, shared by copies
+  grove::tuning tuning_;
 };
 
 }  // namespace grove

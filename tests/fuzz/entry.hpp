@@ -195,8 +195,8 @@ inline bool same_bits(const float* a, const float* b, std::size_t n) {
 }  // namespace detail
 
 /// Loads the bytes as a saved model, else as a dump; predicts a few deterministic awkward rows
-/// through grove::predictor for every output kind, and through every engine kernel (ISA x group
-/// depth), and compares with ir::reference_* called directly, bit for bit.
+/// through grove::predictor for every output kind, and through every plan of the engine on
+/// every target, and compares with ir::reference_* called directly, bit for bit.
 inline void predict(const std::uint8_t* data, std::size_t size) {
   const std::uint64_t h = hash_bytes(data, size);
   grove::model m = [&] {
@@ -272,50 +272,60 @@ inline void predict(const std::uint8_t* data, std::size_t size) {
                   std::to_string(static_cast<int>(kind)) + ", row " + std::to_string(i) + ")");
   }
 
-  // ==== ISA KERNELS: every engine kernel compiled in and supported by this CPU =============
-  // (scalar always; AVX2 / AVX-512 when built with runtime dispatch, as fuzz_predict and the
-  // Catch2 tests are), with groups of 3 and of 4 levels, against the reference, bit for bit.
-  for (const grove::isa_kind isa :
-       {grove::isa_kind::scalar, grove::isa_kind::avx2, grove::isa_kind::avx512}) {
-    if (!grove::isa_compiled(isa) || !grove::cpu_supports(isa)) continue;
-    for (const int depth : {3, 4}) {
-      grove::engine_options eo;
-      eo.isa = isa;
-      eo.group_depth = depth;
-      const grove::engine e(f, eo);
-      const std::string which =
-          std::string(grove::to_string(isa)) + " depth " + std::to_string(depth);
-      std::vector<float> got(ref_margin.size() + 1, -1.0f);
-      e.margins(rows, o.missing, trees, got.data());
-      require(detail::same_bits(got.data(), ref_margin.data(), ref_margin.size()),
-              which + ": margins differ from the reference");
-      got.assign(ref_leaf.size() + 1, -1.0f);
-      e.leaves(rows, o.missing, trees, got.data());
-      require(detail::same_bits(got.data(), ref_leaf.data(), ref_leaf.size()),
-              which + ": leaf ids differ from the reference");
+  // ==== PLANS: every plan of the engine, forced by name on every target compiled in and ======
+  // supported by this CPU (scalar always; the others when built with runtime dispatch, as
+  // fuzz_predict and the Catch2 tests are), the group walk at depth 3 and 4, against the
+  // reference, bit for bit: the rows as they are (few rows) and repeated to more rows than
+  // tuning::sliced_block_min_rows (blocks of rows).
+  const std::size_t n_many = grove::tuning{}.sliced_block_min_rows + 3;
+  std::vector<float> many(n_many * stride + 1);
+  for (std::size_t i = 0; i < n_many; ++i)
+    std::copy(x.begin() + static_cast<std::ptrdiff_t>((i % n_rows) * stride),
+              x.begin() + static_cast<std::ptrdiff_t>((i % n_rows + 1) * stride),
+              many.begin() + static_cast<std::ptrdiff_t>(i * stride));
+  const grove::rows many_rows(many.data(), n_many, cols, stride);
+  for (const grove::isa_kind target : grove::target_ladder) {
+    if (!grove::isa_compiled(target) || !grove::cpu_supports(target)) continue;
+    for (const grove::plans::plan_entry& entry : grove::plans::plan_list) {
+      const std::string plan = entry.name;
+      const bool walk = plan == grove::plans::group_walk::plan_name;
+      for (const int depth : walk ? std::vector<int>{3, 4} : std::vector<int>{4}) {
+        grove::engine_options eo;
+        eo.isa = target;
+        eo.group_depth = depth;
+        eo.allow = {plan};
+        const grove::detail::engine e(f, eo);
+        if (!e.has_plan(plan)) continue;
+        const std::string which =
+            std::string(grove::to_string(target)) + " " + plan + " depth " + std::to_string(depth);
+        for (const bool leaf_ids : {false, true}) {
+          const std::vector<float>& want = leaf_ids ? ref_leaf : ref_margin;
+          const std::size_t width = leaf_ids ? num_trees : num_output;
+          if (plan == e.plan_for(n_rows, leaf_ids).name()) {
+            std::vector<float> got(want.size() + 1, -1.0f);
+            if (leaf_ids)
+              e.leaves(rows, o.missing, trees, got.data());
+            else
+              e.margins(rows, o.missing, trees, got.data());
+            require(detail::same_bits(got.data(), want.data(), want.size()),
+                    which + (leaf_ids ? ": leaf ids" : ": margins") + " differ from the reference");
+          }
+          if (plan == e.plan_for(n_many, leaf_ids).name()) {
+            std::vector<float> got(n_many * width + 1, -1.0f);
+            if (leaf_ids)
+              e.leaves(many_rows, o.missing, trees, got.data());
+            else
+              e.margins(many_rows, o.missing, trees, got.data());
+            for (std::size_t i = 0; i < n_many; ++i)
+              require(detail::same_bits(got.data() + i * width, want.data() + (i % n_rows) * width,
+                                        width),
+                      which + (leaf_ids ? ": leaf ids" : ": margins") + " of " +
+                          std::to_string(n_many) + " rows differ from the reference (row " +
+                          std::to_string(i) + ")");
+          }
+        }
+      }
     }
-  }
-  // The sliced kernels (AVX2, AVX-512; shallow numeric models) take calls of
-  // engine::sliced_min_rows rows or more: the rows again, repeated to that many.
-  for (const grove::isa_kind isa : {grove::isa_kind::avx2, grove::isa_kind::avx512}) {
-    if (!grove::isa_compiled(isa) || !grove::cpu_supports(isa)) continue;
-    grove::engine_options eo;
-    eo.isa = isa;
-    const grove::engine e(f, eo);
-    const std::size_t n_many = grove::engine::sliced_min_rows + 3;
-    std::vector<float> many(n_many * stride + 1);
-    for (std::size_t i = 0; i < n_many; ++i)
-      std::copy(x.begin() + static_cast<std::ptrdiff_t>((i % n_rows) * stride),
-                x.begin() + static_cast<std::ptrdiff_t>((i % n_rows + 1) * stride),
-                many.begin() + static_cast<std::ptrdiff_t>(i * stride));
-    std::vector<float> got(n_many * num_output + 1, -1.0f);
-    e.margins(grove::rows(many.data(), n_many, cols, stride), o.missing, trees, got.data());
-    for (std::size_t i = 0; i < n_many; ++i)
-      require(detail::same_bits(got.data() + i * num_output,
-                                ref_margin.data() + (i % n_rows) * num_output, num_output),
-              std::string(grove::to_string(isa)) + (e.sliced() ? " sliced" : "") + ": margins of " +
-                  std::to_string(n_many) + " rows differ from the reference (row " +
-                  std::to_string(i) + ")");
   }
   // ===========================================================================================
 

@@ -11,56 +11,18 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
-#include <new>
 #include <numeric>
 #include <string>
 #include <utility>
 #include <vector>
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
-
+#include "grove/detail/aligned_vector.hpp"
 #include "grove/error.hpp"
 #include "grove/ir/forest.hpp"
 #include "grove/ir/reference.hpp"
 #include "grove/kernels/walk.hpp"  // the layout constants the kernels read
 
 namespace grove::compile {
-
-/// Minimal 64-byte aligned allocator for the kernel arrays.
-template <class T>
-struct aligned_allocator {
-  using value_type = T;
-  static constexpr std::size_t huge_page = std::size_t{1} << 21;
-  aligned_allocator() noexcept = default;
-  template <class U>
-  aligned_allocator(const aligned_allocator<U>&) noexcept {}
-  T* allocate(std::size_t n) {
-    if (n > std::numeric_limits<std::size_t>::max() / sizeof(T) - huge_page) throw std::bad_alloc();
-    const std::size_t bytes = n * sizeof(T);
-    if (bytes < huge_page) return static_cast<T*>(::operator new(bytes, std::align_val_t{64}));
-    // Large models' groups are read at random: on 2 MiB pages a walk step costs no TLB miss.
-    const std::size_t rounded = (bytes + huge_page - 1) / huge_page * huge_page;
-    void* p = ::operator new(rounded, std::align_val_t{huge_page});
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    ::madvise(p, rounded, MADV_HUGEPAGE);  // advice only: failure leaves ordinary pages
-#endif
-    return static_cast<T*>(p);
-  }
-  void deallocate(T* p, std::size_t n) noexcept {
-    if (n * sizeof(T) < huge_page)
-      ::operator delete(p, std::align_val_t{64});
-    else
-      ::operator delete(p, std::align_val_t{huge_page});
-  }
-  template <class U>
-  bool operator==(const aligned_allocator<U>&) const noexcept { return true; }
-  template <class U>
-  bool operator!=(const aligned_allocator<U>&) const noexcept { return false; }
-};
-template <class T>
-using aligned_vector = std::vector<T, aligned_allocator<T>>;
 
 /// Feature slots kept in vector registers by the AVX-512 kernel, chosen per model by how many
 /// slots it uses: 32 in two zmm (one two-source permute), 64 in four (two permutes and a blend) or
@@ -84,6 +46,9 @@ struct grouped_forest {
   int num_slots = 1;    ///< feature slots in use (after reordering)
   int resident_slots = 32;  ///< slots kept in registers by AVX-512 (resident_slots_for)
   int slot_stride = 32; ///< floats per row in the slot buffer (>= resident_slots; multiple of 16)
+  /// Slots < column_slots are what a column-major copy of the rows holds for root steps across
+  /// rows; groups reading a slot beyond are flagged kernels::beyond_columns.
+  int column_slots = 128;
   std::vector<std::int32_t> slot_feature;  ///< slot -> input column; -1 is the constant 0
 
   std::size_t num_groups = 0;
@@ -93,10 +58,10 @@ struct grouped_forest {
   /// next = record[b + field_next * W + e], and carries leaf_bits (the bit pattern of the exit's
   /// weighted leaf value for one-value leaves, or 0: walks OR these, so the kernel hands back
   /// the float to add).
-  aligned_vector<std::int32_t> record;
+  grove::detail::aligned_vector<std::int32_t> record;
   /// The rest of every group, at the same offsets: ref per exit (leaf node id + 1, or 0; walks
   /// that report leaves OR these instead), category sets, and the per-group words.
-  aligned_vector<std::int32_t> side_record;
+  grove::detail::aligned_vector<std::int32_t> side_record;
   /// Some lane is a categorical split (see categorical_lane_limit): the engine then picks the
   /// kernels that read the records' category words. Such a lane's threshold is 0: kernels turn
   /// a non-missing value into +1 (its category goes right) or -1, leave NaN for the usual NaN
@@ -245,14 +210,17 @@ inline std::size_t count_used_features(const ir::forest& f) {
  * features are register resident on AVX-512.
  * A forest reading more than `max_slots` features is not grouped at all: every tree takes the
  * reference walk on the caller's row, because a row's slots would not fit the engine's buffer.
+ * `column_slots`: see grouped_forest::column_slots.
  */
 inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
-                                           std::size_t max_slots = SIZE_MAX) {
+                                           std::size_t max_slots = SIZE_MAX,
+                                           int column_slots = 128) {
   if (depth != 3 && depth != 4)
     throw error(error_code::invalid_argument, "group_depth",
                 "must be 3 or 4, got " + std::to_string(depth));
   grouped_forest g;
   g.depth = depth;
+  g.column_slots = column_slots;
   g.lanes = 1 << depth;
   const int W = g.lanes;
   const int N = W - 1;
@@ -434,9 +402,9 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
       max_slot = std::max(max_slot, s);
     }
     const bool all_resident = max_slot < g.resident_slots;
-    L.flags[gr] = static_cast<std::uint8_t>(
-        (all_resident ? 0 : kernels::gathers_slots) |
-        (max_slot < kernels::column_slots ? 0 : kernels::beyond_columns));
+    L.flags[gr] =
+        static_cast<std::uint8_t>((all_resident ? 0 : kernels::gathers_slots) |
+                                  (max_slot < g.column_slots ? 0 : kernels::beyond_columns));
     if (gr > 0) {
       total += group_reach[gr];
       if (all_resident) resident += group_reach[gr];

@@ -21,8 +21,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "grove/compile/grouped_forest.hpp"
 #include "grove/compile/split_thresholds.hpp"
+#include "grove/detail/aligned_vector.hpp"
 #include "grove/ir/forest.hpp"
 #include "grove/ir/reference.hpp"
 #include "grove/kernels/node_mask.hpp"
@@ -35,13 +35,13 @@ inline constexpr std::size_t node_mask_max_thresholds = 254;
 struct node_mask_forest {
   std::int32_t num_columns = 0;
   std::vector<std::int32_t> column_feature;  ///< the feature column c quantizes
-  aligned_vector<float> row_threshold;       ///< see kernels::node_mask_view
-  aligned_vector<float> row_bound;
-  aligned_vector<std::uint8_t> node_column;
-  aligned_vector<std::uint8_t> node_bin;
+  grove::detail::aligned_vector<float> row_threshold;  ///< see kernels::node_mask_view
+  grove::detail::aligned_vector<float> row_bound;
+  grove::detail::aligned_vector<std::uint8_t> node_column;
+  grove::detail::aligned_vector<std::uint8_t> node_bin;
   std::vector<std::uint64_t> missing_left;
-  aligned_vector<std::uint8_t> child;
-  aligned_vector<float> leaf;
+  grove::detail::aligned_vector<std::uint8_t> child;
+  grove::detail::aligned_vector<float> leaf;
   std::size_t num_trees = 0;  ///< 0 when the forest cannot take this form
 
   bool usable() const noexcept { return num_trees > 0; }

@@ -23,8 +23,8 @@
 #include <limits>
 #include <vector>
 
-#include "grove/compile/grouped_forest.hpp"
 #include "grove/compile/split_thresholds.hpp"
+#include "grove/detail/aligned_vector.hpp"
 #include "grove/ir/forest.hpp"
 #include "grove/ir/reference.hpp"
 #include "grove/kernels/sliced.hpp"
@@ -47,14 +47,14 @@ struct sliced_forest {
   std::vector<std::int32_t> column_levels;   ///< binary search levels of column c (0..8)
   /// Column c's kernels::sliced_probe_floats probes: search level l's 2^l at [2^l, 2^(l+1)),
   /// the sorted thresholds padded with +inf (a value >= a padding probe is >= every threshold).
-  aligned_vector<float> probe;
+  grove::detail::aligned_vector<float> probe;
   /// For the one-row kernel (empty when it has no node data): column c's sorted thresholds
   /// padded with +inf to kernels::sliced_probe_floats, and every 16th of them (16 per column).
-  aligned_vector<float> row_threshold;
-  aligned_vector<float> row_bound;
+  grove::detail::aligned_vector<float> row_threshold;
+  grove::detail::aligned_vector<float> row_bound;
   std::size_t nodes_per_tree = 0;  ///< 2^depth (entry 0 unused)
   /// [tree][node]: byte offset of the column node h compares, (2 c + default right) * 64, for
-  /// the block kernel; empty when depth > sliced_max_depth (a form for the one-row kernel).
+  /// the block kernel; empty when built without them or depth > sliced_max_depth.
   std::vector<std::uint16_t> node_column;
   std::vector<std::uint8_t> node_bin;  ///< [tree][node]: goes right when the byte is >= this
   /// [tree][node]: the node's byte in one row's quantized bytes (2 c + default right); empty
@@ -67,7 +67,8 @@ struct sliced_forest {
   std::vector<std::uint16_t> node_word;
   std::vector<std::uint16_t> node_word_bin;
   std::size_t leaves_per_tree = 0;     ///< max(16, 2^depth)
-  aligned_vector<float> leaf;          ///< [tree][path]: the weighted leaf value the path reaches
+  grove::detail::aligned_vector<float>
+      leaf;  ///< [tree][path]: the weighted leaf value the path reaches
 
   bool usable() const noexcept { return depth > 0; }
 };
@@ -75,9 +76,11 @@ struct sliced_forest {
 /// The sliced form of `f`, or one with depth 0 when a tree is deeper than `max_depth`, has a
 /// categorical split, vector leaves or a NaN threshold, or the splits need more than
 /// sliced_max_columns columns (a column per feature read, per 255 of its thresholds). The
-/// one-row kernel's node data take the form `nodes`.
+/// one-row kernel's node data take the form `nodes`; the block kernel's (node_column) are built
+/// when `block_nodes` and the trees have at most sliced_max_depth levels.
 inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sliced_max_depth,
-                                         row_nodes nodes = row_nodes::bytes) {
+                                         row_nodes nodes = row_nodes::bytes,
+                                         bool block_nodes = true) {
   sliced_forest s;
   const std::size_t T = f.num_trees();
   int depth = 1;
@@ -105,7 +108,7 @@ inline sliced_forest build_sliced_forest(const ir::forest& f, int max_depth = sl
   s.depth = depth;
   s.nodes_per_tree = std::size_t{1} << depth;
   s.leaves_per_tree = std::max<std::size_t>(16, s.nodes_per_tree);
-  const bool block_arrays = depth <= sliced_max_depth;
+  const bool block_arrays = block_nodes && depth <= sliced_max_depth;
   if (block_arrays) s.node_column.assign(T * s.nodes_per_tree, 0);
   // Node arrays a one-row kernel reads in whole blocks end with sliced_row_overread entries.
   const std::size_t row_entries = T * s.nodes_per_tree + kernels::sliced_row_overread;

@@ -10,7 +10,7 @@
 #include <limits>
 #include <vector>
 
-#include "grove/compile/grouped_forest.hpp"
+#include "grove/detail/aligned_vector.hpp"
 #include "grove/ir/forest.hpp"
 #include "grove/kernels/sliced.hpp"
 
@@ -143,8 +143,9 @@ inline void block_search_probes(const quantized_columns& columns,
 /// column_bin): column c's sorted thresholds padded with +inf to kernels::sliced_probe_floats,
 /// in `sorted_out`, and every 16th of them (16 per column), in `bound_out`. Every column has
 /// fewer than sliced_probe_floats thresholds.
-inline void row_bin_tables(const quantized_columns& columns, aligned_vector<float>& sorted_out,
-                           aligned_vector<float>& bound_out) {
+inline void row_bin_tables(const quantized_columns& columns,
+                           grove::detail::aligned_vector<float>& sorted_out,
+                           grove::detail::aligned_vector<float>& bound_out) {
   constexpr std::size_t per_column = kernels::sliced_probe_floats;
   const float inf = std::numeric_limits<float>::infinity();
   sorted_out.assign(columns.size() * per_column, inf);

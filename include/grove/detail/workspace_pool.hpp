@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <memory>
 
-#include "grove/compile/grouped_forest.hpp"
+#include "grove/detail/aligned_vector.hpp"
 
 namespace grove::detail {
 
@@ -56,7 +56,7 @@ class workspace_pool {
 
  private:
   struct slot {
-    compile::aligned_vector<float> memory;
+    aligned_vector<float> memory;
     std::atomic<bool> busy{false};
   };
   std::unique_ptr<slot[]> slots_;

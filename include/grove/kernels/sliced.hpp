@@ -69,17 +69,8 @@ using sliced_fn = void (*)(const sliced_view& v, const float* xt, std::size_t t0
 using sliced_row_fn = void (*)(const sliced_view& v, const float* x, std::size_t t0,
                                std::size_t t1, float* acc);
 
-/// True when this CPU has the byte permutes (AVX-512 VBMI) of the AVX-512 one-row kernel.
-inline bool cpu_has_byte_permutes() noexcept {
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-  return __builtin_cpu_supports("avx512vbmi");
-#else
-  return false;
-#endif
-}
-
 /// sliced_kernel<arch>::block: the architecture's sliced kernel, or nullptr; ::row_bytes and
-/// ::row_words: its one-row kernel on byte nodes (taken only where cpu_has_byte_permutes()) and
+/// ::row_words: its one-row kernel on byte nodes (for the avx512_vbmi target only) and
 /// on 16-bit word nodes, or nullptr.
 template <class arch_t>
 struct sliced_kernel {

@@ -1,8 +1,8 @@
 #pragma once
 /// @file
 /// Function attributes of the one-row kernels that use byte permutes (AVX-512 VBMI) on top of
-/// the AVX-512 BW their units are built for. The engine checks the CPU (cpu_has_byte_permutes)
-/// before it takes such a kernel. GROVE_FLATTEN inlines a whole kernel into its entry point, so
+/// the AVX-512 BW their units are built for: the engine takes them on the avx512_vbmi target
+/// only. GROVE_FLATTEN inlines a whole kernel into its entry point, so
 /// that helpers built for fewer features are inlined there too.
 
 #if defined(__GNUC__) || defined(__clang__)

@@ -88,14 +88,18 @@ struct walk_view {
   const std::uint8_t* lut;
   /// Few-row walks ask for each pass's group lines ahead (walk_trees): worth it when the groups
   /// come from beyond L2; from L2 the core overlaps the reads by itself and the requests only
-  /// cost (one row of the ranking model: 19.1 -> 15.9 ns per tree without them).
+  /// cost.
   bool prefetch;
+  /// Blocks of fewer rows are walked row by row, every tree one step per pass (walk_trees);
+  /// larger blocks step their root groups across rows (tuning::few_rows).
+  std::size_t few_rows;
 };
 
 /// The view of the records (walked and side) for groups of `depth` levels; exits carry leaf
-/// value bits (`values`) or leaf ids + 1.
+/// value bits (`values`) or leaf ids + 1; `prefetch` and `few_rows` as in walk_view.
 inline walk_view make_walk_view(const std::int32_t* walked, const std::int32_t* side, int depth,
-                                const std::uint8_t* lut, bool values) noexcept {
+                                const std::uint8_t* lut, bool values, bool prefetch,
+                                std::size_t few_rows) noexcept {
   const std::size_t W = std::size_t{1} << depth;
   auto field = [&](record_field f) { return field_start(walked, side, depth, f); };
   walk_view v{};
@@ -109,7 +113,8 @@ inline walk_view make_walk_view(const std::int32_t* walked, const std::int32_t* 
   v.category_lo = field(field_category_lo);
   v.category_hi = field(field_category_hi);
   v.lut = lut;
-  v.prefetch = true;
+  v.prefetch = prefetch;
+  v.few_rows = few_rows;
   return v;
 }
 
@@ -144,16 +149,10 @@ inline constexpr std::size_t tile_rows = 64;
 /// that far apart, in either array or between them.
 inline constexpr std::size_t state_stride = tile_rows + 16;
 
-/// Slots copied column-major (xt[s * tile_rows + r]) for the root step across rows. A chunk's
-/// root step runs across rows only when every root's slots are copied, so this covers the
-/// register-resident slots of the widest row: with 64, most chunks of a 100-feature depth-10
-/// model stepped their roots row by row (regression model: 10.1 -> 8.2 ns per row x tree).
-inline constexpr int column_slots = 128;
-
 /// Group flags, in the spare word from bit spare_flags_shift (set by
 /// compile::build_grouped_forest).
 inline constexpr std::uint8_t gathers_slots = 1;    ///< a slot beyond the register-resident ones
-inline constexpr std::uint8_t beyond_columns = 2;   ///< a slot >= column_slots
+inline constexpr std::uint8_t beyond_columns = 2;   ///< a slot beyond the column copy
 
 /// Row widths a kernel is built for (AVX-512: slots in registers): up to 32 slots, 64, or more
 /// (128 resident, the rest gathered). Other ISAs treat them alike.
@@ -164,7 +163,8 @@ inline constexpr int num_row_widths = 3;
  * [0, num_rows) (num_rows <= tile_rows) of the slot buffer `xs` (row r at xs + r * stride, missing
  * already NaN) and writes the OR of the exit words `v.ref` it passed (with `ref`: leaf node id + 1;
  * with `leaf_bits`: the weighted leaf value's bits) to refs[j * tile_rows + r].
- * `xt`: the same rows column-major for slots < column_slots (rows up to the next multiple of 16
+ * `xt`: the same rows column-major for the slots of the column copy (compile::grouped_forest::
+ * column_slots; rows up to the next multiple of 16
  * defined), or nullptr; kernels with a root step across rows use it.
  */
 using walk_fn = void (*)(const walk_view& v, const float* xs, std::size_t stride,
@@ -175,6 +175,9 @@ using walk_fn = void (*)(const walk_view& v, const float* xs, std::size_t stride
 /// x [no categorical lanes, some], and its sliced kernel.
 struct kernel_set {
   walk_fn walk[2][num_row_widths][2];
+  /// The walks step root groups across rows from the column copy (root_step::available), so
+  /// blocks of many rows want one.
+  bool root_steps_across_rows;
   sliced_fn sliced;  ///< nullptr where the architecture has no sliced kernel
   sliced_row_fn sliced_row_bytes;  ///< one-row sliced kernel on byte nodes, or nullptr
   sliced_row_fn sliced_row_words;  ///< the same on 16-bit word nodes, or nullptr
@@ -281,10 +284,6 @@ inline void step_rows(const walk_view& v, const float* xs, std::size_t stride,
       step_row<eval, depth_v, false, last_v, full_v, arch_t>(v, state, x, &start[0][r], n, out + r);
   }
 }
-
-/// Rows below this (a single request, a few) are walked tree-step by tree-step (walk_trees);
-/// blocks of at least this many step their root groups across rows.
-inline constexpr std::size_t few_rows = 16;
 
 /// One row through num_trees trees, advancing every tree's walk one step per pass over the
 /// trees: the group reads of a pass are independent of each other, so their cache misses
@@ -409,7 +408,7 @@ void walk_block(const walk_view& v, const float* xs, std::size_t stride, const f
   using eval = group_eval<arch_t, depth_v, width_v, categorical_v>;
   using root_eval = root_step<arch_t, depth_v>;
   constexpr int K = walks_in_flight;
-  if (num_rows < few_rows) {
+  if (num_rows < v.few_rows) {
     for (std::size_t r = 0; r < num_rows; ++r) {
       const float* x = xs + r * stride;
       const auto state = eval::load(x);
@@ -481,6 +480,7 @@ kernel_set make_kernel_set() noexcept {
   fill_kernel_set<arch_t, 4, 0>(ks);
   fill_kernel_set<arch_t, 4, 1>(ks);
   fill_kernel_set<arch_t, 4, 2>(ks);
+  ks.root_steps_across_rows = root_step<arch_t, 3>::available;
   ks.sliced = sliced_kernel<arch_t>::block;
   ks.sliced_row_bytes = sliced_kernel<arch_t>::row_bytes;
   ks.sliced_row_words = sliced_kernel<arch_t>::row_words;
