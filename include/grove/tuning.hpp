@@ -27,9 +27,9 @@ struct tuning {
   double depth4_step_cost = 2.0;
 
   // ---- Blocks of the group walk ------------------------------------------------------------
-  /// Walked group bytes of a tile of trees: they stay in L2 while a block of rows passes
-  /// (halving or doubling it measured no faster).
-  std::size_t tile_walked_bytes = 256 * 1024;
+  /// Walked group bytes of a tile of trees: they stay in L2, beside the rows, while a block of
+  /// rows passes (halving or doubling it measured no faster).
+  std::size_t tile_walked_bytes = 288 * 1024;
   /// Walked group bytes from which the groups do not stay in L2 from one row block to the next:
   /// rows then go in larger pooled blocks, and few-row walks ask for each pass's lines ahead.
   std::size_t l2_walked_bytes = 1024 * 1024;
