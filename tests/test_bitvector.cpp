@@ -35,7 +35,7 @@ const float inf_f = std::numeric_limits<float>::infinity();
 std::vector<std::pair<std::string, kernels::kernel_set>> bitvector_kernel_sets() {
   std::vector<std::pair<std::string, kernels::kernel_set>> out;
 #if defined(GROVE_ENGINE_AVX512)
-  if (grove::cpu_supports(grove::isa_kind::avx512) && kernels::cpu_has_byte_permutes()) {
+  if (grove::cpu_supports(grove::isa_kind::avx512_vbmi)) {
 #if defined(GROVE_RUNTIME_DISPATCH)
     out.emplace_back("avx512", kernels::dispatch_avx512());
 #else
@@ -169,8 +169,8 @@ std::vector<float> bitvector_margins(const bitvector_forest& b, const forest& f,
   const std::size_t C = static_cast<std::size_t>(b.num_columns);
   const std::size_t K = static_cast<std::size_t>(f.num_output);
   const std::size_t cols = static_cast<std::size_t>(f.num_feature);
-  grove::compile::aligned_vector<float> xt(C * R + 16), acc(blocks * K * R);
-  grove::compile::aligned_vector<std::uint8_t> q(blocks * 2 * C * R + 64);
+  grove::detail::aligned_vector<float> xt(C * R + 16), acc(blocks * K * R);
+  grove::detail::aligned_vector<std::uint8_t> q(blocks * 2 * C * R + 64);
   std::vector<float> out(n * K);
   for (std::size_t r0 = 0; r0 < n; r0 += blocks * R) {
     const std::size_t rows = std::min(blocks * R, n - r0);

@@ -201,6 +201,8 @@ class engine {
         if (k == isa_kind::avx512) {  // the byte permutes are VBMI's
           ks.sliced_row_bytes = nullptr;
           ks.node_mask_row = nullptr;
+          ks.bitvector_quantize = nullptr;
+          ks.bitvector_trees = nullptr;
         }
         return ks;
       }

@@ -44,8 +44,8 @@ class Predictor:
 
     model: a path to a save_model file (JSON or UBJSON) or a dump_model JSON file, the bytes of
     one, or an xgboost.Booster. Dumps carry no objective or intercept: give objective=,
-    base_score= (and num_class= for multi-class dumps). isa: "auto", "scalar", "avx2" or
-    "avx512" (default: the best this CPU has).
+    base_score= (and num_class= for multi-class dumps). isa: "auto", "scalar", "avx2",
+    "avx512" or "avx512_vbmi" (default: the best this CPU has).
     """
 
     def __init__(self, model, *, objective=None, base_score=None, num_class=0, isa="auto"):

@@ -62,12 +62,17 @@ std::size_t chunk_rows(std::size_t cols) {
   return std::max<std::size_t>(64, converted_floats / std::max<std::size_t>(cols, 1));
 }
 
+grove::engine_options engine_options(const std::string& isa) {
+  grove::engine_options o;
+  o.isa = grove::isa_from_string(isa);
+  return o;
+}
+
 class native_predictor {
  public:
   native_predictor(py::bytes model, const std::string& name, const std::string& objective,
                    std::optional<float> base_score, std::int64_t num_class, const std::string& isa)
-      : predictor_(load(model, name, objective, base_score, num_class),
-                   grove::engine_options{grove::isa_from_string(isa)}) {}
+      : predictor_(load(model, name, objective, base_score, num_class), engine_options(isa)) {}
 
   std::size_t num_feature() const { return predictor_.num_feature(); }
   std::size_t num_output() const { return predictor_.get_model().num_output(); }
@@ -77,13 +82,11 @@ class native_predictor {
   std::vector<std::string> feature_names() const { return forest().feature_names; }
   std::vector<std::string> feature_types() const { return forest().feature_types; }
 
+  /// "avx2, groups of depth 3, plans: sliced_block group_walk": the target, then the plans.
   std::string kernels() const {
-    const grove::engine& e = predictor_.get_engine();
-    std::string s = std::string(grove::to_string(e.isa())) + ", groups of depth " +
-                    std::to_string(e.group_depth());
-    if (e.sliced()) s += ", sliced blocks";
-    if (e.sliced_rows()) s += ", sliced one-row kernel";
-    if (e.mask_rows()) s += ", node-mask one-row kernel";
+    const grove::description d = predictor_.describe();
+    std::string s = d.target + ", groups of depth " + std::to_string(d.group_depth) + ", plans:";
+    for (const grove::plan_description& p : d.plans) s += " " + p.name;
     return s;
   }
 

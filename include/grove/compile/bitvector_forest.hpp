@@ -14,7 +14,7 @@
 #include <cstring>
 #include <vector>
 
-#include "grove/compile/grouped_forest.hpp"
+#include "grove/detail/aligned_vector.hpp"
 #include "grove/compile/split_thresholds.hpp"
 #include "grove/ir/forest.hpp"
 #include "grove/ir/reference.hpp"
@@ -30,12 +30,12 @@ struct bitvector_forest {
   std::int32_t num_columns = 0;
   std::vector<std::int32_t> column_feature;  ///< the feature column c quantizes
   std::vector<std::int32_t> column_levels;   ///< see kernels::bitvector_view
-  aligned_vector<float> probe;
+  grove::detail::aligned_vector<float> probe;
   std::vector<kernels::bitvector_entry> entry;
   std::vector<std::uint32_t> entry_begin;
   std::vector<std::uint32_t> slice_first;
   std::vector<std::uint16_t> slice_entries;
-  aligned_vector<std::uint8_t> leaf_byte;
+  grove::detail::aligned_vector<std::uint8_t> leaf_byte;
   std::size_t leaf_table = 0;
   std::size_t num_trees = 0;  ///< 0 when the forest cannot take this form
 

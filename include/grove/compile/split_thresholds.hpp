@@ -121,7 +121,7 @@ inline int search_levels(std::size_t k) noexcept {
 /// threshold). Every column has fewer than sliced_probe_floats thresholds.
 inline void block_search_probes(const quantized_columns& columns,
                                 std::vector<std::int32_t>& levels_out,
-                                aligned_vector<float>& probe_out) {
+                                grove::detail::aligned_vector<float>& probe_out) {
   const float inf = std::numeric_limits<float>::infinity();
   levels_out.clear();
   probe_out.assign(columns.size() * kernels::sliced_probe_floats, inf);

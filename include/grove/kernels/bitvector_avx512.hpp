@@ -6,7 +6,7 @@
 /// state of each block in a register: per entry and block one byte compare of the 64 rows, the
 /// mask made a vector and one ternary-logic op. A row's exit comes from the lowest set bit of a
 /// slice (a byte permute gives its position), and the exit's value is looked up byte by byte
-/// with byte permutes. Needs AVX-512 VBMI (cpu_has_byte_permutes) besides the AVX-512 BW its
+/// with byte permutes. Needs AVX-512 VBMI (the avx512_vbmi target) besides the AVX-512 BW its
 /// unit is built for.
 
 #include <immintrin.h>

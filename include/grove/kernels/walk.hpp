@@ -182,7 +182,7 @@ struct kernel_set {
   sliced_row_fn sliced_row_bytes;  ///< one-row sliced kernel on byte nodes, or nullptr
   sliced_row_fn sliced_row_words;  ///< the same on 16-bit word nodes, or nullptr
   node_mask_row_fn node_mask_row;  ///< one-row node-mask kernel (needs VBMI), or nullptr
-  /// Bitvector kernel (needs VBMI on AVX-512: cpu_has_byte_permutes), or nullptr.
+  /// Bitvector kernel (needs VBMI on AVX-512: the avx512_vbmi target), or nullptr.
   bitvector_quantize_fn bitvector_quantize;
   bitvector_trees_fn bitvector_trees;
 };
