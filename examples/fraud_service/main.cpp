@@ -8,6 +8,7 @@
 #include <httplib.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -108,6 +109,14 @@ options parse(int argc, char** argv) {
   return o;
 }
 
+/// httplib listens with a backlog of 5 connections (fixed when Debian built the library): under
+/// load, clients that reconnect overflow it, and the kernel drops their handshakes, which they
+/// retry one and three seconds later. Listening again on the same socket raises the backlog.
+class listening_server : public httplib::Server {
+ public:
+  bool raise_backlog() { return ::listen(svr_sock_, SOMAXCONN) == 0; }
+};
+
 /// (seconds, microseconds) for httplib's timeouts.
 std::pair<time_t, time_t> split_seconds(double s) {
   const auto whole = static_cast<time_t>(s);
@@ -135,7 +144,7 @@ int main(int argc, char** argv) {
   }
   fraud::metrics counters;
 
-  httplib::Server server;
+  listening_server server;
   const std::size_t threads = opt.threads;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.set_payload_max_length(opt.max_body);
@@ -152,6 +161,10 @@ int main(int argc, char** argv) {
   int port = opt.port;
   const bool bound = port == 0 ? (port = server.bind_to_any_port(opt.host)) > 0
                                : server.bind_to_port(opt.host, port);
+  if (bound && !server.raise_backlog()) {
+    std::fprintf(stderr, "grove-fraud-service: cannot set the listen backlog\n");
+    return 1;
+  }
   if (!bound) {
     std::fprintf(stderr, "grove-fraud-service: cannot listen on %s:%d\n", opt.host.c_str(),
                  opt.port);
