@@ -6,6 +6,7 @@
 // on it. The fixtures test ends with a line naming what was verified here.
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -19,11 +20,14 @@
 #include <utility>
 #include <vector>
 
+#include "grove/compile/grouped_forest.hpp"
 #include "grove/engine.hpp"
 #include "grove/io/rows_text.hpp"
 #include "grove/ir/builder.hpp"
 #include "grove/ir/reference.hpp"
 #include "grove/model.hpp"
+#include "support/model_json.hpp"
+#include "support/xgboost_oracle.hpp"
 
 namespace {
 
@@ -219,6 +223,9 @@ struct random_spec {
   int max_depth = 6;
   double leaf_prob = 0.15;        // chance a node below the root becomes a leaf early
   double categorical_prob = 0.0;  // chance a split is categorical
+  // Categorical sets beyond codes 0..11: windows anywhere below 2^24 and at its top, sets
+  // spanning up to 2^24 (too sparse for words: the tree takes the reference walk), empty sets.
+  bool wide_categories = false;
   bool vector_leaf = false;
   bool dart = false;
   bool chains = false;  // depth-20 one-sided chains
@@ -294,8 +301,28 @@ tree random_tree(std::mt19937& rng, const random_spec& s, int leaf_size) {
     t.cover[d.node] = 2.0f;
     if (u(rng) < s.categorical_prob) {
       t.categorical[d.node] = 1;
-      for (int c = 0; c < 12; ++c)
-        if (u(rng) < 0.4) cats[d.node].push_back(c);
+      std::vector<std::int32_t>& set = cats[d.node];
+      // kind: 0..29 codes 0..11, 30..89 a window, 90 sparse, 91..94 empty, 95..99 0..11.
+      const int kind = s.wide_categories ? std::uniform_int_distribution<int>(0, 99)(rng) : 0;
+      constexpr std::int32_t top = 1 << 24;
+      if (kind < 30 || kind > 94) {
+        for (int c = 0; c < 12; ++c)
+          if (u(rng) < 0.4) set.push_back(c);
+      } else if (kind < 90) {  // a window of up to 3,000 codes, at 0, anywhere, or at 2^24
+        const std::int32_t size = std::uniform_int_distribution<std::int32_t>(1, 3000)(rng);
+        const std::int32_t start =
+            kind % 3 == 0   ? 0
+            : kind % 3 == 1 ? top - size
+                            : std::uniform_int_distribution<std::int32_t>(0, top - size)(rng);
+        const double density = u(rng);
+        for (std::int32_t c = start; c < start + size; ++c)
+          if (u(rng) < density) set.push_back(c);
+      } else if (kind == 90) {  // a few codes over a huge range
+        for (int k = 0; k < 4; ++k)
+          set.push_back(std::uniform_int_distribution<std::int32_t>(0, top - 1)(rng));
+        std::sort(set.begin(), set.end());
+        set.erase(std::unique(set.begin(), set.end()), set.end());
+      }  // kind 9: the empty set (everything goes left)
     } else {
       t.threshold[d.node] = s.plain_thresholds ? std::normal_distribution<float>(0.0f, 1.0f)(rng)
                                                : pick_threshold(rng);
@@ -354,6 +381,47 @@ std::vector<float> random_rows(std::mt19937& rng, std::size_t n, int cols) {
     else
       v = std::normal_distribution<float>(0.0f, 1.2f)(rng);
   }
+  return X;
+}
+
+/// Rows whose categorical values sit in, next to and between the forest's category codes: each
+/// code, one either side, fractions of it, its word's first and last code, and the values a
+/// category test must send left (negative, -0.0 which is code 0, 2^24 and beyond, +-inf),
+/// or missing.
+std::vector<float> rows_on_categories(const forest& f, std::mt19937& rng, std::size_t n) {
+  std::vector<std::vector<std::int32_t>> codes(static_cast<std::size_t>(f.num_feature));
+  for (const tree& t : f.trees)
+    for (std::size_t i = 0; i < t.num_nodes(); ++i)
+      if (!t.is_leaf(i) && t.is_categorical(i))
+        for (std::uint32_t c = t.category_begin[i]; c < t.category_begin[i + 1]; c += 7)
+          codes[static_cast<std::size_t>(t.feature[i])].push_back(t.categories[c]);
+  static const float special[] = {nan_f,    -0.0f,       0.0f,        -0.5f,       -1.0f,
+                                  -1e-40f,  inf_f,       -inf_f,      16777215.0f, 16777216.0f,
+                                  3e9f,     16777214.5f, 2147483648.0f, 31.0f,     32.0f,
+                                  63.5f,    64.0f,       -999.0f};
+  constexpr std::size_t num_special = sizeof special / sizeof special[0];
+  std::vector<float> X(n * codes.size());
+  std::uniform_int_distribution<int> how(0, 9);
+  for (std::size_t r = 0; r < n; ++r)
+    for (std::size_t c = 0; c < codes.size(); ++c) {
+      float& v = X[r * codes.size() + c];
+      const int h = how(rng);
+      if (codes[c].empty() || h == 0) {
+        v = special[std::uniform_int_distribution<std::size_t>(0, num_special - 1)(rng)];
+        continue;
+      }
+      const std::int32_t code =
+          codes[c][std::uniform_int_distribution<std::size_t>(0, codes[c].size() - 1)(rng)];
+      switch (h) {
+        case 1: v = static_cast<float>(code + 1); break;
+        case 2: v = static_cast<float>(code - 1); break;
+        case 3: v = static_cast<float>(code) + 0.5f; break;  // truncates to the code (< 2^23)
+        case 4: v = static_cast<float>(code & ~31); break;
+        case 5: v = static_cast<float>(code | 31); break;
+        case 6: v = -static_cast<float>(code) - 0.25f; break;
+        default: v = static_cast<float>(code); break;
+      }
+    }
   return X;
 }
 
@@ -504,6 +572,31 @@ TEST_CASE("engine: random forests bit-exact", "[engine]") {
     random_spec s{8, 1, 30, 6, 0.1};
     s.categorical_prob = 0.3;
     check_random(s, 19, rows);
+  }
+  SECTION("categorical splits with codes up to 2^24, wide, sparse and empty sets") {
+    for (std::uint32_t seed : {40, 41, 42}) {
+      random_spec s{6, 1, 40, seed == 42 ? 8 : 6, 0.05};
+      s.categorical_prob = 0.6;
+      s.wide_categories = true;
+      s.plain_thresholds = true;
+      std::mt19937 rng(seed);
+      const forest f = random_forest(rng, s);
+      // Both kinds of tree: sets in lanes (codes far beyond 64 among them), and too sparse
+      // sets that send their tree to the reference walk.
+      const grove::compile::grouped_forest g = grove::compile::build_grouped_forest(f, 3);
+      CHECK(g.categorical_lanes);
+      CHECK(g.category_words.size() > 1000);
+      CHECK(!g.fallback_trees.empty());
+      CHECK(g.fallback_trees.size() < f.num_trees());
+      const coverage before = compared;
+      for (std::size_t n : {1, 7, 17, 300}) {
+        check_forest(f, rows_on_categories(f, rng, n), n, 6, {nan_f, -999.0f, 0.0f},
+                     some_ranges(f.num_trees()), "category rows, seed " + std::to_string(seed));
+      }
+      require_compared(before,
+                       {grove::plans::group_walk::plan_name, grove::plans::few_row_walk::plan_name},
+                       "category rows, seed " + std::to_string(seed));
+    }
   }
   SECTION("DART weights") {
     random_spec s{16, 1, 30, 6, 0.1};
@@ -776,4 +869,246 @@ TEST_CASE("engine: calls of few rows walk D = 3 groups when the chosen depth is 
   }
   CHECK(checked == static_cast<int>(machine_targets().size()));
   CHECK(checked > 0);
+}
+
+// ---- categorical splits against XGBoost ---------------------------------------------------
+
+namespace {
+
+/// Every forced plan on every target against XGBoost's margins (`want`, rows x outputs) and
+/// leaf ids (`want_leaf`, rows x trees) for the rows X; then the same for the first rows alone.
+void check_against_xgboost(const forest& f, const std::vector<float>& X, std::size_t n_rows,
+                           std::size_t n_cols, const std::vector<float>& want,
+                           const std::vector<float>& want_leaf, const std::string& label) {
+  const std::size_t K = static_cast<std::size_t>(f.num_output);
+  const std::size_t T = f.num_trees();
+  REQUIRE(want.size() == n_rows * K);
+  REQUIRE(want_leaf.size() == n_rows * T);
+  const std::vector<forced> engines = forced_engines(f);
+  for (std::size_t n : {n_rows, std::size_t{1}, std::size_t{7}, std::size_t{17}}) {
+    if (n > n_rows) continue;
+    const grove::rows x(X.data(), n, n_cols);
+    for (const forced& c : engines)
+      for (const bool leaf_ids : {false, true}) {
+        const std::string ran = c.e->plan_for(n, leaf_ids).name();
+        if (ran != c.plan) continue;
+        INFO(label << " target=" << grove::to_string(c.target) << " plan=" << c.plan
+                   << " depth=" << c.e->group_depth() << " rows=" << n
+                   << (leaf_ids ? " leaves" : " margins"));
+        const std::size_t width = leaf_ids ? T : K;
+        const std::vector<float> expected((leaf_ids ? want_leaf : want).begin(),
+                                          (leaf_ids ? want_leaf : want).begin() +
+                                              static_cast<std::ptrdiff_t>(n * width));
+        std::vector<float> got(expected.size(), 12345.0f);
+        if (leaf_ids)
+          c.e->leaves(x, nan_f, {0, T}, got.data());
+        else
+          c.e->margins(x, nan_f, {0, T}, got.data());
+        INFO(describe_first_difference(got, expected, width));
+        CHECK(same_bits(got, expected));
+        ++compared[{ran, grove::to_string(c.target)}];
+      }
+  }
+}
+
+/// Category values XGBoost must route too, for a column of `levels` categories: unseen codes,
+/// negative, fractional, -0.0, 2^24 and beyond, +-inf (with_infinities), missing.
+std::vector<float> category_edges(int levels, bool with_infinities) {
+  const auto l = static_cast<float>(levels);
+  std::vector<float> v{nan_f,  -0.0f,         0.0f,          -0.5f,        -1.0f,
+                       2.5f,   l - 0.5f,      l,             l + 1.0f,     31.0f,
+                       32.0f,  63.99f,        64.0f,         16777215.0f,  16777216.0f,
+                       3e9f,   2147483648.0f, -16777216.0f,  1e-40f,       l * 2.0f};
+  if (with_infinities) v.insert(v.end(), {inf_f, -inf_f});
+  return v;
+}
+
+/// Held-out rows plus rows whose categorical columns take the edge values.
+std::vector<float> rows_with_edges(grove_test::dataset d, const std::vector<int>& levels,
+                                   bool with_infinities) {
+  for (std::size_t r = 0; r < d.rows; ++r)
+    for (std::size_t c = 0; c < d.cols; ++c) {
+      if (levels[c] == 0 || r % 3 != 0) continue;
+      const std::vector<float> edges = category_edges(levels[c], with_infinities);
+      d.X[r * d.cols + c] = edges[(r / 3 + c) % edges.size()];
+    }
+  return d.X;
+}
+
+}  // namespace
+
+TEST_CASE("engine: categorical features of 200 to 20,000 levels equal XGBoost", "[engine][xgboost]") {
+  grove_test::set_global_verbosity(0);
+  const std::vector<int> levels{200, 0, 2000, 20000, 5, 0};
+  std::vector<grove_test::categorical_column> cats;
+  for (std::size_t c = 0; c < levels.size(); ++c)
+    if (levels[c] > 0) cats.push_back({static_cast<int>(c), levels[c]});
+  const grove_test::dataset train =
+      grove_test::make_dataset(31, 6000, levels.size(), 0.03, cats, grove_test::task::regression());
+  grove_test::dmatrix m = grove_test::make_dmatrix(train);
+  grove_test::booster b(m);
+  b.set_param("tree_method", "hist");
+  b.set_param("max_cat_to_onehot", 1);
+  b.set_param("max_depth", 6);
+  b.set_param("eta", "0.3");
+  b.set_param("nthread", 1);
+  b.set_param("seed", 7);
+  b.train(m, 16);
+  const std::vector<char> json = b.save_json();
+  const grove::model model = grove::load_from_memory(json.data(), json.size());
+  const forest& f = model.forest();
+  // Sets beyond code 63 are what this is about.
+  const grove::compile::grouped_forest g = grove::compile::build_grouped_forest(f, 3);
+  CHECK(g.fallback_trees.empty());
+  CHECK(g.category_words.size() > 100);
+
+  const std::size_t n = 400, cols = levels.size();
+  const grove_test::dataset held =
+      grove_test::make_dataset(32, n, cols, 0.03, cats, grove_test::task::regression());
+  const coverage before = compared;
+  for (const bool with_infinities : {true, false}) {
+    const std::vector<float> X = rows_with_edges(held, levels, with_infinities);
+    const std::vector<float> want =
+        b.predict_dense(X.data(), n, cols, nan_f, grove_test::pred_type::margin).values;
+    // pred_leaf goes through a DMatrix, which refuses infinities.
+    const std::vector<float> want_leaf =
+        with_infinities ? std::vector<float>{}
+                        : b.predict_dmatrix(grove_test::dmatrix(X, n, cols, nan_f),
+                                            grove_test::pred_type::leaf)
+                              .values;
+    if (with_infinities) {
+      // Margins only: leaf ids of these rows are checked against the reference instead.
+      std::vector<float> ref_leaf(n * f.num_trees());
+      for (std::size_t r = 0; r < n; ++r)
+        grove::ir::reference_leaf(f, X.data() + r * cols, nan_f, {0, f.num_trees()},
+                                  ref_leaf.data() + r * f.num_trees());
+      check_against_xgboost(f, X, n, cols, want, ref_leaf, "infinite rows");
+    } else {
+      check_against_xgboost(f, X, n, cols, want, want_leaf, "finite rows");
+    }
+  }
+  require_compared(before, {grove::plans::group_walk::plan_name, grove::plans::few_row_walk::plan_name},
+                   "categorical model of 20,000 levels");
+}
+
+TEST_CASE("engine: category codes up to 2^24 and sparse sets equal XGBoost", "[engine][xgboost]") {
+  grove_test::set_global_verbosity(0);
+  // Trees written as XGBoost 1.7 saves them, with sets XGBoost's training would rarely make:
+  // codes just below 2^24, windows anywhere, a few codes spread over millions (too sparse for
+  // words: their trees take the reference walk). XGBoost loads the same document and predicts.
+  std::mt19937 rng(77);
+  constexpr int num_feature = 4;  // 0..2 categorical, 3 numeric
+  grove_test::model_spec spec;
+  spec.num_feature = num_feature;
+  spec.base_score = "5E-1";
+  std::vector<std::vector<std::vector<std::int32_t>>> sets;  // [tree][node]
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (int i = 0; i < 24; ++i) {
+    grove_test::tree_spec t;
+    std::vector<std::vector<std::int32_t>> node_sets;
+    struct todo {
+      int node, depth;
+    };
+    auto add = [&] {
+      t.left.push_back(-1);
+      t.right.push_back(-1);
+      t.feature.push_back(0);
+      t.value.push_back(std::normal_distribution<double>(0.0, 1.0)(rng));
+      t.default_left.push_back(u(rng) < 0.5 ? 1 : 0);
+      node_sets.emplace_back();
+      return static_cast<int>(t.left.size() - 1);
+    };
+    add();
+    std::vector<todo> stack{{0, 0}};
+    while (!stack.empty()) {
+      const todo d = stack.back();
+      stack.pop_back();
+      if (d.depth >= 5 || (d.depth > 1 && u(rng) < 0.15)) continue;
+      const int l = add(), r = add();
+      t.left[d.node] = l;
+      t.right[d.node] = r;
+      const int feature = std::uniform_int_distribution<int>(0, num_feature - 1)(rng);
+      t.feature[d.node] = feature;
+      std::vector<std::int32_t>& set = node_sets[d.node];
+      constexpr std::int32_t top = 1 << 24;
+      if (feature == 0) {  // the top of the code range (XGBoost's bitset spans 2 MiB)
+        for (std::int32_t c = top - 700; c < top; ++c)
+          if (u(rng) < 0.3) set.push_back(c);
+      } else if (feature == 1) {  // anywhere, or spread over millions when i % 4 == 3
+        if (i % 4 == 3 && u(rng) < 0.3) {
+          for (int k = 0; k < 3; ++k)
+            set.push_back(std::uniform_int_distribution<std::int32_t>(0, 5000000)(rng));
+          std::sort(set.begin(), set.end());
+          set.erase(std::unique(set.begin(), set.end()), set.end());
+        } else {
+          const std::int32_t start = std::uniform_int_distribution<std::int32_t>(0, 60000)(rng);
+          for (std::int32_t c = start; c < start + 2500; ++c)
+            if (u(rng) < 0.2) set.push_back(c);
+        }
+      } else if (feature == 2) {  // small codes: within one or two words
+        for (std::int32_t c = 0; c < 64; ++c)
+          if (u(rng) < 0.4) set.push_back(c);
+      } else {
+        t.value[d.node] = std::normal_distribution<double>(0.0, 1.0)(rng);
+      }
+      if (feature < 3 && set.empty()) set.push_back(feature == 0 ? top - 1 : 40);
+      stack.push_back({l, d.depth + 1});
+      stack.push_back({r, d.depth + 1});
+    }
+    spec.trees.push_back(t);
+    sets.push_back(node_sets);
+  }
+  nlohmann::json doc = grove_test::model_json(spec);
+  doc["learner"]["feature_types"] = {"c", "c", "c", "q"};
+  auto& trees = doc["learner"]["gradient_booster"]["model"]["trees"];
+  for (std::size_t i = 0; i < sets.size(); ++i) {
+    std::vector<int> split_type(sets[i].size(), 0), nodes, segments, sizes;
+    std::vector<std::int32_t> codes;
+    for (std::size_t node = 0; node < sets[i].size(); ++node) {
+      if (spec.trees[i].left[node] < 0 || spec.trees[i].feature[node] == 3) continue;
+      split_type[node] = 1;
+      nodes.push_back(static_cast<int>(node));
+      segments.push_back(static_cast<int>(codes.size()));
+      sizes.push_back(static_cast<int>(sets[i][node].size()));
+      codes.insert(codes.end(), sets[i][node].begin(), sets[i][node].end());
+    }
+    trees[i]["split_type"] = split_type;
+    trees[i]["categories_nodes"] = nodes;
+    trees[i]["categories_segments"] = segments;
+    trees[i]["categories_sizes"] = sizes;
+    trees[i]["categories"] = codes;
+  }
+  const std::string text = doc.dump();
+  const grove_test::booster b = grove_test::booster::load(text.data(), text.size());
+  const grove::model model = grove::load_from_memory(text.data(), text.size());
+  const forest& f = model.forest();
+  const grove::compile::grouped_forest g = grove::compile::build_grouped_forest(f, 3);
+  CHECK(!g.fallback_trees.empty());
+  CHECK(g.fallback_trees.size() < f.num_trees());
+
+  // Rows on the sets' codes and around them, and the edge values.
+  const std::size_t n = 600;
+  std::vector<float> X = rows_on_categories(f, rng, n);
+  const std::size_t cols = num_feature;
+  for (std::size_t r = 0; r < n; ++r)
+    X[r * cols + 3] = std::normal_distribution<float>(0.0f, 1.0f)(rng);
+  const coverage before = compared;
+  const std::vector<float> want =
+      b.predict_dense(X.data(), n, cols, nan_f, grove_test::pred_type::margin).values;
+  std::vector<float> finite = X;
+  for (float& v : finite)
+    if (std::isinf(v)) v = nan_f;
+  const std::vector<float> want_finite =
+      b.predict_dense(finite.data(), n, cols, nan_f, grove_test::pred_type::margin).values;
+  const std::vector<float> want_leaf =
+      b.predict_dmatrix(grove_test::dmatrix(finite, n, cols, nan_f), grove_test::pred_type::leaf)
+          .values;
+  check_against_xgboost(f, finite, n, cols, want_finite, want_leaf, "finite rows");
+  std::vector<float> ref_leaf(n * f.num_trees());
+  for (std::size_t r = 0; r < n; ++r)
+    grove::ir::reference_leaf(f, X.data() + r * cols, nan_f, {0, f.num_trees()},
+                              ref_leaf.data() + r * f.num_trees());
+  check_against_xgboost(f, X, n, cols, want, ref_leaf, "rows with infinities");
+  require_compared(before, {grove::plans::group_walk::plan_name, grove::plans::few_row_walk::plan_name},
+                   "codes up to 2^24");
 }

@@ -108,20 +108,27 @@ inline void dump_json(const std::uint8_t* data, std::size_t size) {
 
 namespace detail {
 
-/// Numeric split thresholds of the model, as (feature, threshold), sorted.
+/// Numeric split thresholds and category codes of the model's splits, as (feature, value),
+/// sorted by feature.
 inline std::vector<std::pair<std::int32_t, float>> thresholds(const grove::ir::forest& f) {
   std::vector<std::pair<std::int32_t, float>> out;
   for (const grove::ir::tree& t : f.trees)
-    for (std::size_t n = 0; n < t.num_nodes() && out.size() < 100000; ++n)
-      if (!t.is_leaf(n) && !t.is_categorical(n) && t.feature[n] >= 0 &&
-          t.feature[n] < f.num_feature)
+    for (std::size_t n = 0; n < t.num_nodes() && out.size() < 100000; ++n) {
+      if (t.is_leaf(n) || t.feature[n] < 0 || t.feature[n] >= f.num_feature) continue;
+      if (!t.is_categorical(n)) {
         out.emplace_back(t.feature[n], t.threshold[n]);
+        continue;
+      }
+      for (std::uint32_t c = t.category_begin[n]; c < t.category_begin[n + 1]; ++c)
+        out.emplace_back(t.feature[n], static_cast<float>(t.categories[c]));
+    }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   return out;
 }
 
 /// One awkward value for column `col`: non-finite, signed zero, denormal, huge, exactly on a
-/// split threshold of that column or one ulp either side, a category code, or random bits.
+/// split threshold or category code of that column or one ulp either side, a category code
+/// (fractional, negative, at a word's edge, at or beyond 2^24), or random bits.
 inline float awkward_value(prng& r, std::int32_t col,
                            const std::vector<std::pair<std::int32_t, float>>& splits) {
   constexpr float inf = std::numeric_limits<float>::infinity();
@@ -145,8 +152,10 @@ inline float awkward_value(prng& r, std::int32_t col,
     case 8:
       return -1e-40f;  // a negative denormal
     case 9: {
-      static const float codes[] = {0.0f, 1.0f, 2.0f, 3.0f, 4.99f, -1.0f, 16777216.0f, 1e9f};
-      return codes[r.below(8)];
+      static const float codes[] = {0.0f,  1.0f,  2.0f,        3.0f,        4.99f,
+                                    -1.0f, -0.5f, 31.0f,       32.0f,       63.5f,
+                                    64.0f, 1e9f,  16777215.0f, 16777216.0f, 2147483648.0f};
+      return codes[r.below(15)];
     }
     case 10: {  // arbitrary bits: any NaN payload, any denormal
       const auto bits = static_cast<std::uint32_t>(r.next());

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <string>
 #include <utility>
@@ -62,11 +63,14 @@ struct grouped_forest {
   /// The rest of every group, at the same offsets: ref per exit (leaf node id + 1, or 0; walks
   /// that report leaves OR these instead), category sets, and the per-group words.
   grove::detail::aligned_vector<std::int32_t> side_record;
-  /// Some lane is a categorical split (see categorical_lane_limit): the engine then picks the
-  /// kernels that read the records' category words. Such a lane's threshold is 0: kernels turn
-  /// a non-missing value into +1 (its category goes right) or -1, leave NaN for the usual NaN
-  /// mapping, then compare as for a numeric lane.
+  /// Some lane is a categorical split: the engine then picks the kernels that test category
+  /// sets. Such a lane's threshold word holds the first word of its set's code range, and the
+  /// side record where its words start in category_words and how many there are
+  /// (kernels::field_category_base, see kernels::category_in_set).
   bool categorical_lanes = false;
+  /// The categorical lanes' sets, each the words over its own code range (detail::category_span);
+  /// splits with the same set share their words.
+  grove::detail::aligned_vector<std::int32_t> category_words;
 
   // Per tree.
   std::vector<std::int32_t> root;       ///< root group; 0 (the sink) for scalar-path trees
@@ -99,26 +103,100 @@ inline std::uint8_t exit_of_mask3(unsigned mask) noexcept {
   return static_cast<std::uint8_t>(n - 7);
 }
 
-/// Categorical splits whose categories are all below this are evaluated in kernel lanes.
-inline constexpr std::int32_t categorical_lane_limit = 64;
+/// Category codes at or above this (2^24) never go right: the reference sends such values
+/// left whatever the set, so the kernels' sets leave them out.
+inline constexpr std::int32_t category_code_limit = std::int32_t{1} << 24;
 
-/// True when the kernels cannot express a node: a categorical split with a category >=
-/// categorical_lane_limit.
+/// Words a categorical split's set may take in lanes whatever its size (8 KiB: any set of codes
+/// spanning at most 65,536); larger spans need sets of at least a quarter as many codes as words
+/// (the words then cost at most 16 bytes per code in the model file).
+inline constexpr std::uint32_t category_words_any_set = 2048;
+inline constexpr std::uint32_t category_words_per_code = 4;
+
+/// The words of a categorical split's set over its own code range: codes 32 first ..
+/// 32 (first + count) - 1 (count 0 for a set without a code below category_code_limit).
+struct category_span {
+  std::uint32_t first = 0;
+  std::uint32_t count = 0;
+  std::uint32_t codes = 0;  ///< codes of the set below category_code_limit
+};
+
+inline category_span span_of(const ir::tree& t, std::size_t node) {
+  category_span s;
+  const std::uint32_t b = t.category_begin[node], e = t.category_begin[node + 1];
+  std::int32_t lo = category_code_limit, hi = -1;
+  for (std::uint32_t c = b; c < e; ++c) {
+    const std::int32_t code = t.categories[c];
+    if (code < 0 || code >= category_code_limit) continue;
+    lo = std::min(lo, code);
+    hi = std::max(hi, code);
+    ++s.codes;
+  }
+  if (hi < 0) return s;
+  s.first = static_cast<std::uint32_t>(lo) / 32;
+  s.count = static_cast<std::uint32_t>(hi) / 32 - s.first + 1;
+  return s;
+}
+
+/// True when a categorical split's set is too sparse for words over its range: memory per split
+/// stays within max(category_words_any_set, category_words_per_code x codes) words.
+inline bool too_sparse(const category_span& s) noexcept {
+  return s.count > category_words_any_set &&
+         s.count > static_cast<std::uint64_t>(category_words_per_code) * s.codes;
+}
+
+/// True when the kernels cannot express a node: a categorical split whose set is too sparse
+/// for its words (too_sparse). Such a tree takes the reference walk.
 inline bool needs_scalar_path(const ir::tree& t) {
+  if (!t.has_categories()) return false;
   std::vector<std::int32_t> stack{0};
   while (!stack.empty()) {
     const std::int32_t node = stack.back();
     stack.pop_back();
     if (t.is_leaf(node)) continue;
-    if (t.is_categorical(node)) {
-      for (std::uint32_t c = t.category_begin[node]; c < t.category_begin[node + 1]; ++c)
-        if (t.categories[c] < 0 || t.categories[c] >= categorical_lane_limit) return true;
-    }
+    if (t.is_categorical(node) && too_sparse(span_of(t, static_cast<std::size_t>(node))))
+      return true;
     stack.push_back(t.left[node]);
     stack.push_back(t.right[node]);
   }
   return false;
 }
+
+/// The forest's pool of category words while it is built: each distinct set once.
+class category_pool {
+ public:
+  /// Where the words of split `node`'s set start in the pool (adding them if new).
+  std::int32_t add(const ir::tree& t, std::size_t node, const category_span& s) {
+    std::vector<std::int32_t> key(s.count + 1, 0);
+    key[0] = static_cast<std::int32_t>(s.first);
+    for (std::uint32_t c = t.category_begin[node]; c < t.category_begin[node + 1]; ++c) {
+      const std::int32_t code = t.categories[c];
+      if (code < 0 || code >= category_code_limit) continue;
+      const std::size_t at = 1 + static_cast<std::size_t>(code) / 32 - s.first;
+      key[at] = static_cast<std::int32_t>(static_cast<std::uint32_t>(key[at]) |
+                                          (1u << (static_cast<std::uint32_t>(code) % 32)));
+    }
+    const auto found = base_.find(key);
+    if (found != base_.end()) return found->second;
+    if (words_.size() + s.count > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
+      throw error(error_code::limit, "model",
+                  "the categorical splits' sets need more than 2^31 words");
+    const auto base = static_cast<std::int32_t>(words_.size());
+    words_.insert(words_.end(), key.begin() + 1, key.end());
+    base_.emplace(std::move(key), base);
+    return base;
+  }
+  /// The pool, with a word to spare so that a set of no words still has a valid base.
+  grove::detail::aligned_vector<std::int32_t> finish() const {
+    grove::detail::aligned_vector<std::int32_t> out(words_.size() + 1, 0);
+    std::copy(words_.begin(), words_.end(), out.begin());
+    return out;
+  }
+
+ private:
+  std::vector<std::int32_t> words_;
+  std::map<std::vector<std::int32_t>, std::int32_t> base_;
+};
 
 /// Levels of a tree's root group: the remainder of its depth over D (1 .. D), so that every
 /// group below the root is cut at full depth. The root group is stepped across rows (cheap per
@@ -131,15 +209,15 @@ inline int root_group_levels(int tree_levels, int depth) noexcept {
 /// A grouped forest's lane fields ([group][lane]) and the per-group words the kernels read,
 /// while it is built.
 struct lane_arrays {
-  std::vector<std::int32_t> slot, next, ref, leaf_bits, category_lo, category_hi;
+  std::vector<std::int32_t> slot, next, ref, leaf_bits, category_base, category_count;
   std::vector<float> threshold;
   std::vector<std::uint8_t> missing_left;  ///< the lane sends missing values left
   /// kernels::gathers_slots (a slot >= resident_slots) | kernels::beyond_columns
   std::vector<std::uint8_t> flags;
   /// bit l set when lane l holds a split (the others are padding, whose outcome never matters)
   std::vector<std::uint16_t> live_lanes;
-  /// bit l set when lane l is a categorical split, whose categories that go right are the bits
-  /// of category_lo (codes 0..31) and category_hi (32..63)
+  /// bit l set when lane l is a categorical split (its threshold holds its set's first word,
+  /// category_base and category_count where its words are in the pool)
   std::vector<std::uint16_t> category_lanes;
 };
 
@@ -166,8 +244,8 @@ inline void pack_records(const lane_arrays& L, grouped_forest& g) {
       field(kernels::field_next)[l] = static_cast<std::int32_t>(static_cast<std::size_t>(L.next[i]) * R);
       field(kernels::field_leaf_bits)[l] = L.leaf_bits[i];
       field(kernels::field_ref)[l] = L.ref[i];
-      field(kernels::field_category_lo)[l] = L.category_lo[i];
-      field(kernels::field_category_hi)[l] = L.category_hi[i];
+      field(kernels::field_category_base)[l] = L.category_base[i];
+      field(kernels::field_category_count)[l] = L.category_count[i];
     }
     std::uint32_t missing_left = 0;
     for (std::size_t l = 0; l + 1 < W; ++l)
@@ -267,8 +345,8 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
     L.next.resize(g.num_groups * W, 0);
     L.ref.resize(g.num_groups * W, 0);
     L.leaf_bits.resize(g.num_groups * W, 0);
-    L.category_lo.resize(g.num_groups * W, 0);
-    L.category_hi.resize(g.num_groups * W, 0);
+    L.category_base.resize(g.num_groups * W, 0);
+    L.category_count.resize(g.num_groups * W, 0);
     L.category_lanes.push_back(0);
     L.live_lanes.push_back(0);
     lane_feature.resize(g.num_groups * W, -1);
@@ -278,6 +356,7 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
   new_group();  // group 0: the sink
 
   const bool all_scalar_path = count_used_features(f) > max_slots;
+  detail::category_pool pool;
   std::vector<detail::pending_group> queue;
   for (std::size_t i = 0; i < T; ++i) {
     const ir::tree& t = f.trees[i];
@@ -345,15 +424,14 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
         L.live_lanes[static_cast<std::size_t>(pg.group)] |= static_cast<std::uint16_t>(1u << it.pos);
         L.threshold[lane] = t.threshold[it.node];
         if (t.is_categorical(it.node)) {
-          L.threshold[lane] = 0.0f;  // the kernel maps in-set to +1, not-in-set to -1
+          const std::size_t node = static_cast<std::size_t>(it.node);
+          const detail::category_span span = detail::span_of(t, node);
+          std::memcpy(&L.threshold[lane], &span.first, sizeof(float));  // no threshold: the set's first word
+          L.category_base[lane] = pool.add(t, node, span);
+          L.category_count[lane] = static_cast<std::int32_t>(span.count);
           L.category_lanes[static_cast<std::size_t>(pg.group)] |=
               static_cast<std::uint16_t>(1u << it.pos);
           g.categorical_lanes = true;
-          for (std::uint32_t c = t.category_begin[it.node]; c < t.category_begin[it.node + 1]; ++c) {
-            const std::int32_t code = t.categories[c];
-            std::int32_t& word = code < 32 ? L.category_lo[lane] : L.category_hi[lane];
-            word = static_cast<std::int32_t>(static_cast<std::uint32_t>(word) | (1u << (code % 32)));
-          }
         }
         L.missing_left[lane] = t.default_left[it.node] != 0 ? 1 : 0;
         stack.push_back({2 * it.pos + 1, t.left[it.node], it.level + 1});
@@ -411,6 +489,7 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
     }
   }
   g.sharing_rate = total > 0.0 ? resident / total : 1.0;
+  g.category_words = pool.finish();
   detail::pack_records(L, g);
   return g;
 }

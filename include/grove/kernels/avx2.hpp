@@ -16,34 +16,41 @@
 
 namespace grove::kernels {
 
-/// All ones where the value's category is in the set (codes 0..31 in lo, 32..63 in hi), zero
-/// elsewhere and for NaN: category_sign's rule. vcvttps2dq gives 0x80000000 for NaN and
-/// out-of-range values, and vpsrlvd gives 0 for counts >= 32 (negative codes included), so only
-/// codes 0..63 can find a set bit.
-inline __m256 category_in_set8(__m256 value, __m256i lo, __m256i hi) noexcept {
-  const __m256i one = _mm256_set1_epi32(1);
+/// All ones in the lanes of `lanes` (all ones or zero per lane) whose (non-missing) value's
+/// category is in the lane's set, zero elsewhere and for NaN: kernels::category_in_set for 8
+/// lanes. vcvttps2dq truncates toward zero and gives 0x80000000 for NaN, +-inf and values of
+/// 2^31 or more; shifted right unsigned, that and every negative code land beyond any set's
+/// words (a set's last word is below 2^19), as do codes of 2^24 or more. Values in (-1, 0),
+/// which truncate to code 0, fail the ordered `x >= 0` (-0.0 passes: it is code 0). Only the
+/// lanes in range gather their word.
+inline __m256i category_in_set8(__m256 value, __m256i first, __m256i base, __m256i count,
+                                __m256i lanes, const std::int32_t* words) noexcept {
   const __m256i code = _mm256_cvttps_epi32(value);
-  const __m256i bits = _mm256_or_si256(
-      _mm256_srlv_epi32(lo, code),
-      _mm256_srlv_epi32(hi, _mm256_sub_epi32(code, _mm256_set1_epi32(32))));
-  return _mm256_and_ps(
-      _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(bits, one), one)),
-      _mm256_cmp_ps(value, _mm256_setzero_ps(), _CMP_GE_OQ));
+  const __m256i at = _mm256_sub_epi32(_mm256_srli_epi32(code, 5), first);
+  // at < count, unsigned: not max(at, count) == at.
+  const __m256i beyond = _mm256_cmpeq_epi32(_mm256_max_epu32(at, count), at);
+  const __m256i in_range = _mm256_andnot_si256(
+      beyond, _mm256_and_si256(lanes, _mm256_castps_si256(_mm256_cmp_ps(
+                                          value, _mm256_setzero_ps(), _CMP_GE_OQ))));
+  const __m256i word = _mm256_mask_i32gather_epi32(
+      _mm256_setzero_si256(), words, _mm256_add_epi32(base, at), in_range, 4);
+  const __m256i bit = _mm256_sllv_epi32(_mm256_set1_epi32(1),
+                                        _mm256_and_si256(code, _mm256_set1_epi32(31)));
+  return _mm256_cmpeq_epi32(_mm256_and_si256(word, bit), bit);  // word is 0 out of range
 }
 
-/// category_sign for 8 lanes, applied to the lanes whose bit is set in `lanes`.
-inline __m256 category_sign8(__m256 value, const std::int32_t* lo, const std::int32_t* hi,
-                             unsigned lanes) noexcept {
-  const __m256 in_set =
-      category_in_set8(value, _mm256_load_si256(reinterpret_cast<const __m256i*>(lo)),
-                       _mm256_load_si256(reinterpret_cast<const __m256i*>(hi)));
-  const __m256 sign = _mm256_blendv_ps(_mm256_set1_ps(-1.0f), _mm256_set1_ps(1.0f), in_set);
+/// category_in_set8 on the lanes of `lanes` (bit per lane) of the group lanes at `lane`.
+inline unsigned category_in_set_mask8(const walk_view& v, std::size_t lane, __m256 value,
+                                      unsigned lanes) noexcept {
+  auto load = [&](const std::int32_t* p) {
+    return _mm256_load_si256(reinterpret_cast<const __m256i*>(p + lane));
+  };
   const __m256i lane_bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
-  const __m256 selected = _mm256_castsi256_ps(_mm256_cmpeq_epi32(
-      _mm256_and_si256(_mm256_set1_epi32(static_cast<int>(lanes)), lane_bit), lane_bit));
-  // NaN stays NaN, to take the lane's default side.
-  return _mm256_blendv_ps(
-      value, sign, _mm256_and_ps(selected, _mm256_cmp_ps(value, value, _CMP_ORD_Q)));
+  const __m256i selected = _mm256_cmpeq_epi32(
+      _mm256_and_si256(_mm256_set1_epi32(static_cast<int>(lanes)), lane_bit), lane_bit);
+  return static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(
+      category_in_set8(value, load(v.category_first), load(v.category_base),
+                       load(v.category_count), selected, v.category_words))));
 }
 
 /// A row of at most 32 slots (width 0) or 64 (width 1) in 4 or 8 ymm registers, picked with
@@ -93,15 +100,17 @@ struct group_eval<xsimd::avx2, 3, width_v, categorical_v> {
   static unsigned eight(const walk_view& v, std::size_t base, const state& row, const float* x,
                         unsigned lanes, unsigned missing_left) noexcept {
     const __m256i idx = _mm256_load_si256(reinterpret_cast<const __m256i*>(v.slot + base));
-    __m256 value = row.pick(idx, x);
-    if constexpr (categorical_v) {
-      if (lanes != 0)
-        value = category_sign8(value, v.category_lo + base, v.category_hi + base, lanes);
-    }
-    const auto right = static_cast<unsigned>(
+    const __m256 value = row.pick(idx, x);
+    auto right = static_cast<unsigned>(
         _mm256_movemask_ps(_mm256_cmp_ps(value, _mm256_load_ps(v.threshold + base), _CMP_NLT_UQ)));
     const auto missing = static_cast<unsigned>(
         _mm256_movemask_ps(_mm256_cmp_ps(value, value, _CMP_UNORD_Q)));
+    if constexpr (categorical_v) {
+      // A categorical lane's threshold word is no threshold: its compare is replaced by the
+      // set test, or "goes right" for NaN as for every lane.
+      if (lanes != 0)
+        right = (right & ~lanes) | (missing & lanes) | category_in_set_mask8(v, base, value, lanes);
+    }
     return right & ~(missing & missing_left);
   }
   template <bool nan_v>
@@ -149,12 +158,14 @@ struct root_step<xsimd::avx2, depth_v> {
       return _mm256_blendv_epi8(low, high, upper);
     }
   }
-  /// "Goes right" at a categorical lane for 8 rows (all ones or zeros per row): the value's
-  /// category is in the set (category_sign8's rule; false for NaN), or it is missing and the
+  /// "Goes right" at categorical lane `lane` for 8 rows (all ones or zeros per row): the
+  /// value's category is in the set (category_in_set8; false for NaN), or it is missing and the
   /// lane's default is right.
-  static __m256 category_right(__m256 x, std::int32_t lo, std::int32_t hi,
+  static __m256 category_right(const walk_view& v, std::size_t lane, __m256 x,
                                bool default_left) noexcept {
-    __m256 right = category_in_set8(x, _mm256_set1_epi32(lo), _mm256_set1_epi32(hi));
+    __m256 right = _mm256_castsi256_ps(category_in_set8(
+        x, _mm256_set1_epi32(v.category_first[lane]), _mm256_set1_epi32(v.category_base[lane]),
+        _mm256_set1_epi32(v.category_count[lane]), _mm256_set1_epi32(-1), v.category_words));
     if (!default_left) right = _mm256_or_ps(right, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
     return right;
   }
@@ -174,8 +185,7 @@ struct root_step<xsimd::avx2, depth_v> {
         __m256 right = default_left ? _mm256_cmp_ps(x, t, _CMP_GE_OQ)
                                     : _mm256_cmp_ps(x, t, _CMP_NLT_UQ);
         if (((categorical >> l) & 1u) != 0)
-          right = category_right(x, v.category_lo[base + l], v.category_hi[base + l],
-                                 default_left);
+          right = category_right(v, base + l, x, default_left);
         code = _mm256_or_si256(code, _mm256_and_si256(_mm256_castps_si256(right),
                                                       _mm256_set1_epi32(2 << l)));
       }

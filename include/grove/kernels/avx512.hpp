@@ -26,19 +26,36 @@
 
 namespace grove::kernels {
 
-/// category_sign for 16 lanes at once, applied to the lanes in `lanes` (lo/hi: the lanes' sets).
-/// vcvttps2dq gives 0x80000000 for NaN and out-of-range values, and vpsrlvd gives 0 for counts
-/// >= 32 (negative codes included), so only codes 0..63 can find a set bit.
-inline __m512 category_sign16(__m512 value, __m512i lo, __m512i hi, __mmask16 lanes) noexcept {
+/// The lanes of `lanes` whose (non-missing) value's category is in the lane's set: kernels::
+/// category_in_set for 16 lanes, false for NaN. vcvttps2dq truncates toward zero and gives
+/// 0x80000000 for NaN, +-inf and values of 2^31 or more; shifted right unsigned, that and every
+/// negative code land beyond any set's words (a set's last word is below 2^19), as do codes of
+/// 2^24 or more. Values in (-1, 0), which truncate to code 0, fail the ordered `x >= 0`
+/// (-0.0 passes: it is code 0). Only the lanes in range gather their word.
+inline __mmask16 category_in_set16(__m512 value, __m512i first, __m512i base, __m512i count,
+                                   __mmask16 lanes, const std::int32_t* words) noexcept {
   const __m512i code = _mm512_maskz_cvttps_epi32(0xFFFF, value);  // maskz: see root_step
-  const __m512i bits = _mm512_or_si512(
-      _mm512_maskz_srlv_epi32(0xFFFF, lo, code),
-      _mm512_maskz_srlv_epi32(0xFFFF, hi, _mm512_sub_epi32(code, _mm512_set1_epi32(32))));
-  const __mmask16 in_set = _mm512_test_epi32_mask(bits, _mm512_set1_epi32(1)) &
-                           _mm512_cmp_ps_mask(value, _mm512_setzero_ps(), _CMP_GE_OQ);
-  const __m512 sign = _mm512_mask_mov_ps(_mm512_set1_ps(-1.0f), in_set, _mm512_set1_ps(1.0f));
-  // NaN stays NaN, to take the lane's default side.
-  return _mm512_mask_mov_ps(value, lanes & _mm512_cmp_ps_mask(value, value, _CMP_ORD_Q), sign);
+  const __m512i at = _mm512_sub_epi32(_mm512_srli_epi32(code, 5), first);
+  const __mmask16 in_range = _mm512_mask_cmplt_epu32_mask(
+      lanes & _mm512_cmp_ps_mask(value, _mm512_setzero_ps(), _CMP_GE_OQ), at, count);
+  const __m512i word = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), in_range,
+                                                   _mm512_add_epi32(base, at), words, 4);
+  // vprolvd rotates by the count modulo 32: bit code % 32.
+  return _mm512_mask_test_epi32_mask(in_range, word,
+                                     _mm512_rolv_epi32(_mm512_set1_epi32(1), code));
+}
+
+/// category_in_set16 for 8 lanes (a D = 3 group): the gather of 8 words.
+inline __mmask8 category_in_set8(__m256 value, __m256i first, __m256i base, __m256i count,
+                                 __mmask8 lanes, const std::int32_t* words) noexcept {
+  const __m256i code = _mm256_maskz_cvttps_epi32(0xFF, value);
+  const __m256i at = _mm256_sub_epi32(_mm256_srli_epi32(code, 5), first);
+  const __mmask8 in_range = _mm256_mask_cmplt_epu32_mask(
+      lanes & _mm256_cmp_ps_mask(value, _mm256_setzero_ps(), _CMP_GE_OQ), at, count);
+  const __m256i word = _mm256_mmask_i32gather_epi32(_mm256_setzero_si256(), in_range,
+                                                    _mm256_add_epi32(base, at), words, 4);
+  return _mm256_mask_test_epi32_mask(in_range, word,
+                                     _mm256_rolv_epi32(_mm256_set1_epi32(1), code));
 }
 
 /// A row's first slots in registers: 32 (two zmm), 64 (four) or 128 (eight) for row width
@@ -113,6 +130,23 @@ struct group_eval<xsimd::avx512bw, depth_v, width_v, categorical_v> {
     else
       return _mm512_cmp_ps_mask(value, value, _CMP_UNORD_Q);
   }
+  /// The categorical lanes (`lanes`) whose value's category is in their set (category_in_set16).
+  static unsigned in_set(const walk_view& v, std::size_t base, __m512 value,
+                         unsigned lanes) noexcept {
+    if constexpr (depth_v == 3) {
+      auto lanes8 = [&](const std::int32_t* p) {
+        return _mm256_load_si256(reinterpret_cast<const __m256i*>(p + base));
+      };
+      return category_in_set8(_mm512_castps512_ps256(value), lanes8(v.category_first),
+                              lanes8(v.category_base), lanes8(v.category_count),
+                              static_cast<__mmask8>(lanes), v.category_words);
+    } else {
+      return category_in_set16(value, load_lanes(v.category_first + base),
+                               load_lanes(v.category_base + base),
+                               load_lanes(v.category_count + base),
+                               static_cast<__mmask16>(lanes), v.category_words);
+    }
+  }
   template <bool nan_v>
   static unsigned mask(const walk_view& v, std::size_t base, const state& s,
                        const float* x) noexcept {
@@ -124,16 +158,17 @@ struct group_eval<xsimd::avx512bw, depth_v, width_v, categorical_v> {
       gathered = ((spare >> spare_flags_shift) & gathers_slots) != 0;
       if (gathered) value = _mm512_mask_i32gather_ps(value, lanes, idx, x, 4);
     }
+    // NaN compares as "goes right"; lanes whose missing values go left take it back.
+    unsigned right = compare(value, v.threshold + base);
+    const unsigned nan_lanes = nan_v || gathered ? missing(value) : 0u;
     if constexpr (categorical_v) {
+      // A categorical lane's threshold word is no threshold: its compare is replaced by the
+      // set test, or "goes right" for NaN as for every lane.
       if (const unsigned categorical = v.category_lanes[base]; categorical != 0)
-        value = category_sign16(value, load_lanes(v.category_lo + base),
-                                load_lanes(v.category_hi + base),
-                                static_cast<__mmask16>(categorical));
+        right = (right & ~categorical) | (nan_lanes & categorical) |
+                in_set(v, base, value, categorical);
     }
-    const unsigned right = compare(value, v.threshold + base);
-    // NaN compared as "goes right"; lanes whose missing values go left take it back.
-    if (nan_v || gathered) return right & ~(missing(value) & spare);
-    return right;
+    return right & ~(nan_lanes & spare);
   }
 
   /// Two D = 3 groups (records at g0, g1) in the halves of one vector: one pick, one compare.
@@ -190,12 +225,13 @@ struct root_step<xsimd::avx512bw, depth_v> {
   /// Per 16-row block, bit l + 1: goes right at lane l (the node numbering of exit_of).
   using codes = __m512i[blocks];
 
-  /// "Goes right" at a categorical lane for 16 rows: in the set (category_sign16's rule; false
-  /// for NaN), or missing and default right.
-  static __mmask16 category_right(__m512 x, std::int32_t lo, std::int32_t hi,
+  /// "Goes right" at categorical lane l (record at base) for 16 rows: in the set
+  /// (category_in_set16; false for NaN), or missing and default right.
+  static __mmask16 category_right(const walk_view& v, std::size_t lane, __m512 x,
                                   bool default_left) noexcept {
-    const __m512 sign = category_sign16(x, _mm512_set1_epi32(lo), _mm512_set1_epi32(hi), 0xFFFF);
-    __mmask16 right = _mm512_cmp_ps_mask(sign, _mm512_setzero_ps(), _CMP_GT_OQ);
+    __mmask16 right = category_in_set16(
+        x, _mm512_set1_epi32(v.category_first[lane]), _mm512_set1_epi32(v.category_base[lane]),
+        _mm512_set1_epi32(v.category_count[lane]), 0xFFFF, v.category_words);
     if (!default_left) right |= _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
     return right;
   }
@@ -237,8 +273,8 @@ struct root_step<xsimd::avx512bw, depth_v> {
       const __m512i bit = _mm512_set1_epi32(2 << l);
       for (int b = 0; b < blocks; ++b) {
         if (static_cast<std::size_t>(b) >= used) break;
-        const __mmask16 right = category_right(_mm512_load_ps(column + 16 * b), v.category_lo[base + l],
-                                               v.category_hi[base + l], ((left >> l) & 1u) != 0);
+        const __mmask16 right = category_right(v, base + l, _mm512_load_ps(column + 16 * b),
+                                               ((left >> l) & 1u) != 0);
         code[b] = _mm512_mask_or_epi32(code[b], right, code[b], bit);
       }
     }

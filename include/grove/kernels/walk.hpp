@@ -39,8 +39,8 @@ enum record_field : int {
   field_leaf_bits,    ///< per exit: bits of the weighted leaf value (one-value leaves), or 0
   walked_fields,
   field_ref = walked_fields,  ///< per exit: leaf node id + 1, or 0
-  field_category_lo,  ///< per categorical lane: categories 0..31 that go right
-  field_category_hi,  ///< per categorical lane: categories 32..63 that go right
+  field_category_base,   ///< per categorical lane: where its set's words start in the pool
+  field_category_count,  ///< per categorical lane: how many words its set has (0: none)
   field_group,        ///< per-group words (group_live_lanes, ...), the rest zero
   record_fields
 };
@@ -49,6 +49,12 @@ static_assert(record_fields == 2 * walked_fields, "both records have the same si
 /// Words of field_group.
 inline constexpr int group_live_lanes = 0;      ///< bit per lane holding a split
 inline constexpr int group_category_lanes = 1;  ///< bit per categorical lane
+
+/// A categorical lane's set is a run of 32-bit words in the forest's pool of category words
+/// (compile::grouped_forest::category_words): word i (i < count) holds codes 32 (first + i) ..
+/// 32 (first + i) + 31, bit c % 32 set when code c goes right. `first` sits in the lane's
+/// threshold word (a categorical lane has no threshold), base and count in field_category_base
+/// and field_category_count. Only the words over the set's own code range are stored.
 
 /// The spare word, in a group's spare threshold lane (W - 1, never compared): bit l (l < W - 1)
 /// set when lane l sends missing values left; the group's flags (gathers_slots |
@@ -83,8 +89,10 @@ struct walk_view {
   const std::int32_t* spare;          ///< per group, at the group's base: the spare word
   const std::int32_t* live_lanes;     ///< per group, at the group's base
   const std::int32_t* category_lanes; ///< per group, at the group's base
-  const std::int32_t* category_lo;
-  const std::int32_t* category_hi;
+  const std::int32_t* category_first; ///< per lane: the threshold words, read as integers
+  const std::int32_t* category_base;
+  const std::int32_t* category_count;
+  const std::int32_t* category_words; ///< the pool the categorical lanes' bases point into
   const std::uint8_t* lut;
   /// Few-row walks ask for each pass's group lines ahead (walk_trees): worth it when the groups
   /// come from beyond L2; from L2 the core overlaps the reads by itself and the requests only
@@ -99,7 +107,8 @@ struct walk_view {
 /// value bits (`values`) or leaf ids + 1; `prefetch` and `few_rows` as in walk_view.
 inline walk_view make_walk_view(const std::int32_t* walked, const std::int32_t* side, int depth,
                                 const std::uint8_t* lut, bool values, bool prefetch,
-                                std::size_t few_rows) noexcept {
+                                std::size_t few_rows,
+                                const std::int32_t* category_words) noexcept {
   const std::size_t W = std::size_t{1} << depth;
   auto field = [&](record_field f) { return field_start(walked, side, depth, f); };
   walk_view v{};
@@ -110,8 +119,10 @@ inline walk_view make_walk_view(const std::int32_t* walked, const std::int32_t* 
   v.spare = field(field_threshold) + (W - 1);
   v.live_lanes = field(field_group) + group_live_lanes;
   v.category_lanes = field(field_group) + group_category_lanes;
-  v.category_lo = field(field_category_lo);
-  v.category_hi = field(field_category_hi);
+  v.category_first = field(field_threshold);
+  v.category_base = field(field_category_base);
+  v.category_count = field(field_category_count);
+  v.category_words = category_words;
   v.lut = lut;
   v.prefetch = prefetch;
   v.few_rows = few_rows;
@@ -125,17 +136,17 @@ inline float lane_float(const float* p) noexcept {
   return f;
 }
 
-/// What a categorical lane compares against its threshold 0: +1 when the (non-missing) value's
-/// category is in the lane's set, -1 when not (negative values, non-integers truncated toward
-/// zero, codes >= 64, +-inf: the reference rule with sets limited to codes < 64); NaN stays NaN
-/// and then takes the lane's default side like any missing value.
-inline float category_sign(float x, std::int32_t lo, std::int32_t hi) noexcept {
-  if (x != x) return x;
-  if (!(x >= 0.0f) || !(x < 64.0f)) return -1.0f;
+/// True when a categorical lane sends the non-missing value x right: its code (x truncated
+/// toward zero, as the reference does: 4.99 -> 4) is in the lane's set. Negative values (but
+/// -0.0, which is code 0), +-inf and codes beyond the set's words find no bit and go left; so do
+/// codes >= 2^24 (the reference's limit), since no set holds a code that large. `words` points
+/// at the set's first word (pool + base), which covers codes from 32 first.
+inline bool category_in_set(float x, std::uint32_t first, const std::int32_t* words,
+                            std::uint32_t count) noexcept {
+  if (!(x >= 0.0f) || !(x < 2147483648.0f)) return false;
   const auto code = static_cast<std::uint32_t>(x);
-  const std::uint32_t bits = code < 32 ? static_cast<std::uint32_t>(lo) >> code
-                                       : static_cast<std::uint32_t>(hi) >> (code - 32);
-  return (bits & 1u) != 0 ? 1.0f : -1.0f;
+  const std::uint32_t at = (code >> 5) - first;  // wraps for codes below the set's range
+  return at < count && ((static_cast<std::uint32_t>(words[at]) >> (code & 31u)) & 1u) != 0;
 }
 
 /// Rows per block: the kernels' output tile is [tree][tile_rows], so that the engine can add one
@@ -196,7 +207,7 @@ inline constexpr int walks_in_flight = 8;
 /// const float* x)`, where bit i of the mask is "goes right at lane i" (NaN resolved to its
 /// default side; with nan_v = false the caller promises the values read hold no NaN) and `base`
 /// is where the group's record starts (see walk_view).
-/// With categorical_v, lanes flagged in category_lanes get category_sign's value first.
+/// With categorical_v, lanes flagged in category_lanes test their set (category_in_set) instead.
 template <class arch_t, int depth_v, int width_v, bool categorical_v>
 struct group_eval;
 
@@ -504,11 +515,16 @@ struct group_eval<scalar_arch, depth_v, width_v, categorical_v> {
     const unsigned categorical = categorical_v ? v.category_lanes[base] : 0u;
     const auto missing_left = static_cast<std::uint32_t>(v.spare[base]);
     for (int l = 0; l < W - 1; ++l) {
-      float value = x[v.slot[base + l]];
-      if (((categorical >> l) & 1u) != 0)
-        value = category_sign(value, v.category_lo[base + l], v.category_hi[base + l]);
-      const bool right = value != value ? ((missing_left >> l) & 1u) == 0
-                                        : !(value < lane_float(v.threshold + base + l));
+      const float value = x[v.slot[base + l]];
+      bool right;
+      if (value != value)
+        right = ((missing_left >> l) & 1u) == 0;
+      else if (((categorical >> l) & 1u) != 0)
+        right = category_in_set(value, static_cast<std::uint32_t>(v.category_first[base + l]),
+                                v.category_words + v.category_base[base + l],
+                                static_cast<std::uint32_t>(v.category_count[base + l]));
+      else
+        right = !(value < lane_float(v.threshold + base + l));
       m |= static_cast<unsigned>(right) << l;
     }
     return m;

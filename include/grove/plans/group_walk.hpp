@@ -62,9 +62,9 @@ class group_walk : public plan {
     const std::size_t walked_bytes = g_.record.size() * sizeof(std::int32_t);
     const bool beyond_l2 = walked_bytes > c.tune.l2_walked_bytes;
     view_ = kernels::make_walk_view(g_.record.data(), g_.side_record.data(), depth, g_.lut, false,
-                                    beyond_l2, few_rows_);
+                                    beyond_l2, few_rows_, g_.category_words.data());
     value_view_ = kernels::make_walk_view(g_.record.data(), g_.side_record.data(), depth, g_.lut,
-                                          true, beyond_l2, few_rows_);
+                                          true, beyond_l2, few_rows_, g_.category_words.data());
     for (std::int32_t ls : g_.leaf_size) scalar_leaves_ = scalar_leaves_ && ls == 1;
     // Trees per tile: a multiple of 8 (the kernel's walks in flight) whose walked groups fit
     // the tuning's tile, so they stay in L2 while a block of rows passes.
@@ -95,6 +95,7 @@ class group_walk : public plan {
 
   std::size_t bytes() const noexcept override {
     std::size_t b = vector_bytes(g_.record) + vector_bytes(g_.side_record) +
+                    vector_bytes(g_.category_words) +
                     vector_bytes(g_.slot_feature) + vector_bytes(g_.root) + vector_bytes(g_.steps) +
                     vector_bytes(g_.fallback) + vector_bytes(g_.output) +
                     vector_bytes(g_.leaf_size) + vector_bytes(g_.value_base) +
