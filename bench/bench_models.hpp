@@ -153,6 +153,36 @@ inline std::vector<model_def> make_model_defs() {
   }
   {
     model_def d;
+    d.name = "categorical_200";
+    d.title = "categorical: depth 6, 60 trees, 8 features (5, 30 and 200 levels)";
+    d.spec.cols = 8;
+    d.spec.kind = label_kind::regression;
+    d.spec.cardinality = {5, 0, 30, 0, 200, 0, 0, 0};
+    d.spec.nan_rate = 0.02;
+    d.spec.structure_seed = 18;
+    d.train_rows = 30000;
+    d.rounds = 60;
+    d.params = with({{"objective", "reg:squarederror"}, {"max_depth", "6"},
+                     {"max_cat_to_onehot", "4"}, {"colsample_bytree", "1"}});
+    defs.push_back(d);
+  }
+  {
+    model_def d;
+    d.name = "categorical_20k";
+    d.title = "categorical: depth 6, 100 trees, 8 features (2,000 and 20,000 levels)";
+    d.spec.cols = 8;
+    d.spec.kind = label_kind::regression;
+    d.spec.cardinality = {0, 2000, 0, 20000, 0, 0, 0, 0};
+    d.spec.nan_rate = 0.02;
+    d.spec.structure_seed = 19;
+    d.train_rows = 60000;
+    d.rounds = 100;
+    d.params = with({{"objective", "reg:squarederror"}, {"max_depth", "6"},
+                     {"max_cat_to_onehot", "4"}, {"colsample_bytree", "1"}});
+    defs.push_back(d);
+  }
+  {
+    model_def d;
     d.name = "large";
     d.title = "large: depth 8, 2000 trees, 50 features";
     d.spec.cols = 50;

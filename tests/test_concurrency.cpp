@@ -95,6 +95,7 @@ const std::vector<std::string> stress_fixtures = {
     "obj_multi_softprob",  // 3 outputs, softmax transform
     "lossguide_deep",      // deep trees, 30 features
     "categorical_partition",
+    "categorical_high",  // category sets in pooled words (300 and 1,000 levels)
     "dart_binary",   // tree weights, sigmoid
     "multi_target",  // vector leaves
 };

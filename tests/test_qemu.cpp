@@ -75,7 +75,7 @@ TEST_CASE("qemu: runtime dispatch picks AVX2 on a Haswell and scalar on plain x8
   };
   for (const cpu_case c : {cpu_case{"Haswell", "avx2"}, cpu_case{"qemu64", "scalar"}}) {
     for (const char* name : {"missing_nan", "obj_multi_softprob", "lossguide_deep", "dart_binary",
-                             "categorical_partition", "multi_target"}) {
+                             "categorical_partition", "categorical_high", "multi_target"}) {
       const fs::path dir = fixtures / name;
       INFO(c.cpu << " " << name);
       const auto want = grove_test::read_csv_file((dir / "margin.csv").string());
