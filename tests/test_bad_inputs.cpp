@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -27,8 +28,8 @@
 #include <utility>
 #include <vector>
 
-#include "support/fixture.hpp"
 #include "support/files.hpp"
+#include "support/fixture.hpp"
 #include "support/model_json.hpp"
 
 namespace fs = std::filesystem;
@@ -993,4 +994,58 @@ TEST_CASE("grove-predict: one line per row, values that read back to XGBoost's f
       run_cli(tmp, model + " - --output margin", read_bytes(dir / "X.csv"));
   CHECK(from_stdin.status == 0);
   CHECK(from_stdin.out == from_file.out);
+}
+
+TEST_CASE("grove-predict: LIBSVM rows go through the sparse path and equal XGBoost", "[cli]") {
+  temp_dir tmp("cli-libsvm");
+  const fs::path dir = fixture_dir("missing_nan");
+  const std::string model = quoted((dir / "model.json").string());
+  // The fixture's rows as LIBSVM: a label, then the present values (NaN left out), every other
+  // line in reverse column order.
+  const auto x = grove_test::read_csv_file((dir / "X.csv").string());
+  std::string text;
+  std::size_t absent = 0;
+  for (std::size_t r = 0; r < x.num_rows; ++r) {
+    std::vector<std::string> entries;
+    for (std::size_t j = 0; j < x.num_cols; ++j) {
+      const float v = x.values[r * x.num_cols + j];
+      if (std::isnan(v)) {
+        ++absent;
+        continue;
+      }
+      char buffer[64];
+      std::snprintf(buffer, sizeof buffer, "%zu:%.9g", j, static_cast<double>(v));
+      entries.push_back(buffer);
+    }
+    if (r % 2) std::reverse(entries.begin(), entries.end());
+    text += "1";
+    for (const std::string& e : entries) text += " " + e;
+    text += "\n";
+  }
+  REQUIRE(absent > 0);
+  REQUIRE(text.compare(0, 2, "1\n") == 0);
+  const fs::path libsvm = tmp.path / "rows.libsvm";
+  write_bytes(libsvm, text);
+  // The format given, or guessed from the text (its first row has no entries: no index:value).
+  for (const char* format : {" --format libsvm", ""}) {
+    for (const auto& [output, csv] :
+         {std::pair<const char*, const char*>{"margin", "margin.csv"}, {"leaf", "leaf.csv"}}) {
+      INFO("--output " << output << format);
+      const cli_result r =
+          run_cli(tmp, model + " " + quoted(libsvm.string()) + " --output " + output + format);
+      INFO(r.err);
+      REQUIRE(r.status == 0);
+      CHECK(r.err.empty());
+      const auto expected = grove_test::read_csv_file((dir / csv).string());
+      std::istringstream in(r.out);
+      const auto got = grove::io::read_csv(in, "stdout");
+      CHECK(got.num_rows == x.num_rows);
+      CHECK(count_bit_mismatches(got.values, expected.values) == 0);
+    }
+  }
+  // A column given twice in a line is refused with the line.
+  write_bytes(libsvm, "1 0:1 2:3\n0 1:2 1:5\n");
+  const cli_result twice = run_cli(tmp, model + " " + quoted(libsvm.string()));
+  CHECK(twice.status != 0);
+  CHECK_THAT(twice.err, Catch::Contains(libsvm.string() + ":2: column 1 appears twice"));
 }

@@ -26,6 +26,7 @@
 #include "grove/ir/builder.hpp"
 #include "grove/ir/reference.hpp"
 #include "grove/model.hpp"
+#include "support/forced_plans.hpp"
 #include "support/model_json.hpp"
 #include "support/xgboost_oracle.hpp"
 
@@ -38,6 +39,10 @@ using grove::detail::engine;
 using grove::ir::forest;
 using grove::ir::tree;
 using grove::ir::tree_range;
+using grove_test::forced;
+using grove_test::forced_engines;
+using grove_test::machine_targets;
+using grove_test::plan_names;
 
 const float nan_f = std::numeric_limits<float>::quiet_NaN();
 const float inf_f = std::numeric_limits<float>::infinity();
@@ -47,20 +52,6 @@ engine_options options_for(isa_kind target, int group_depth) {
   o.isa = target;
   o.group_depth = group_depth;
   return o;
-}
-
-/// The targets this build has and this CPU runs, lowest first.
-std::vector<isa_kind> machine_targets() {
-  std::vector<isa_kind> out;
-  for (isa_kind k : grove::target_ladder)
-    if (grove::isa_compiled(k) && grove::cpu_supports(k)) out.push_back(k);
-  return out;
-}
-
-std::vector<std::string> plan_names() {
-  std::vector<std::string> out;
-  for (const grove::plans::plan_entry& entry : grove::plans::plan_list) out.push_back(entry.name);
-  return out;
 }
 
 bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
@@ -99,38 +90,6 @@ void require_compared(const coverage& before, const std::vector<std::string>& pl
     }
 }
 
-/// One engine forcing one plan on one target.
-struct forced {
-  isa_kind target;
-  std::string plan;
-  std::unique_ptr<const engine> e;
-};
-
-/// Engines forcing each plan by name on each target of this machine: the group walk at depth 3
-/// and at depth 4 alone, the few-row walk beside a depth-4 walk, every other plan alone beside
-/// the group walk. Plans the model or target does not allow are left out (the engine would be
-/// the group walk again).
-std::vector<forced> forced_engines(const forest& f) {
-  std::vector<forced> out;
-  for (isa_kind target : machine_targets())
-    for (const std::string& plan : plan_names()) {
-      const bool walk = plan == grove::plans::group_walk::plan_name;
-      const bool few = plan == grove::plans::few_row_walk::plan_name;
-      for (int depth : walk ? std::vector<int>{3, 4} : std::vector<int>{few ? 4 : 0}) {
-        engine_options options;
-        options.isa = target;
-        options.group_depth = depth;
-        options.allow = {plan};
-        auto e = std::make_unique<const engine>(f, options);
-        REQUIRE(e->isa() == target);
-        if (depth != 0) REQUIRE(e->group_depth() == depth);
-        if (!e->has_plan(plan)) continue;
-        out.push_back({target, plan, std::move(e)});
-      }
-    }
-  return out;
-}
-
 /// Compares every forced plan with the reference on rows X, for the given missing values and
 /// tree ranges: margins and leaf ids of the calls the forced plan serves.
 void check_forest(const forest& f, const std::vector<float>& X, std::size_t n_rows,
@@ -155,11 +114,8 @@ void check_forest(const forest& f, const std::vector<float>& X, std::size_t n_ro
                      << range.begin << "," << range.end << ") rows=" << n_rows
                      << (leaf_ids ? " leaves" : " margins"));
           const std::vector<float>& expected = leaf_ids ? want_leaf : want;
-          std::vector<float> got(expected.size(), 12345.0f);
-          if (leaf_ids)
-            c.e->leaves(x, missing, range, got.data());
-          else
-            c.e->margins(x, missing, range, got.data());
+          const std::vector<float> got =
+              grove_test::forced_output(c, x, missing, range, leaf_ids, expected.size());
           INFO(describe_first_difference(got, expected, leaf_ids ? range.size() : K));
           CHECK(same_bits(got, expected));
           ++compared[{ran, grove::to_string(c.target)}];

@@ -128,18 +128,32 @@ arguments parse_arguments(int argc, char** argv) {
   return a;
 }
 
-/// LIBSVM when the first non-empty line has an index:value pair.
-std::string guess_format(const std::string& first_line) {
-  return first_line.find(':') != std::string::npos ? "libsvm" : "csv";
+/// LIBSVM when an index:value pair comes before any comma (a LIBSVM file has no commas; its
+/// first rows may have no entries), else CSV.
+std::string guess_format(const std::string& text) {
+  const std::size_t colon = text.find(':');
+  return colon != std::string::npos && colon < text.find(',') ? "libsvm" : "csv";
 }
 
-grove::io::dense_rows read_rows(std::istream& in, const std::string& source, std::string format,
-                                std::size_t num_feature) {
+/// Rows read from DATA: dense (CSV) or sparse (LIBSVM), predicted through the matching view.
+struct input_rows {
+  grove::io::dense_rows dense;
+  grove::io::sparse_rows sparse;
+  bool is_sparse = false;
+};
+
+input_rows read_rows(std::istream& in, const std::string& source, std::string format,
+                     std::size_t num_feature) {
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (format.empty()) format = guess_format(text.substr(0, text.find('\n')));
+  if (format.empty()) format = guess_format(text);
   std::istringstream stream(text);
-  if (format == "libsvm") return grove::io::read_libsvm(stream, source, num_feature);
-  return grove::io::read_csv(stream, source);
+  input_rows rows;
+  rows.is_sparse = format == "libsvm";
+  if (rows.is_sparse)
+    rows.sparse = grove::io::read_libsvm(stream, source, num_feature);
+  else
+    rows.dense = grove::io::read_csv(stream, source);
+  return rows;
 }
 
 void print_rows(const std::vector<float>& out, std::size_t num_rows, std::size_t width) {
@@ -174,7 +188,7 @@ int main(int argc, char** argv) {
                 << " outputs, objective " << predictor.get_model().objective() << "\n"
                 << grove::to_string(predictor.describe());
     }
-    grove::io::dense_rows data;
+    input_rows data;
     if (a.data_path == "-") {
       data = read_rows(std::cin, "<stdin>", a.format, predictor.num_feature());
     } else {
@@ -182,14 +196,19 @@ int main(int argc, char** argv) {
       if (!in) throw grove::error(grove::error_code::io, a.data_path, "cannot open the file");
       data = read_rows(in, a.data_path, a.format, predictor.num_feature());
     }
-    if (data.num_rows > 0 && data.num_cols < predictor.num_feature())
+    const grove::io::dense_rows& dense = data.dense;
+    if (!data.is_sparse && dense.num_rows > 0 && dense.num_cols < predictor.num_feature())
       throw grove::error(grove::error_code::shape, a.data_path,
-                         "rows have " + std::to_string(data.num_cols) +
+                         "rows have " + std::to_string(dense.num_cols) +
                              " columns but the model needs " +
                              std::to_string(predictor.num_feature()));
-    const grove::rows x(data.values.data(), data.num_rows, data.num_cols);
-    const std::vector<float> out = predictor.predict(x, a.predict);
-    print_rows(out, data.num_rows, predictor.output_width(a.predict));
+    const std::size_t num_rows = data.is_sparse ? data.sparse.num_rows : dense.num_rows;
+    const std::vector<float> out =
+        data.is_sparse
+            ? predictor.predict(data.sparse.view(), a.predict)
+            : predictor.predict(grove::rows(dense.values.data(), dense.num_rows, dense.num_cols),
+                                a.predict);
+    print_rows(out, num_rows, predictor.output_width(a.predict));
     return 0;
   } catch (const grove::error& e) {
     std::cerr << "grove-predict: " << e.what() << "\n";

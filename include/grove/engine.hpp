@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "grove/description.hpp"
+#include "grove/detail/row_source.hpp"
 #include "grove/engine_options.hpp"
 #include "grove/error.hpp"
 #include "grove/ir/forest.hpp"
@@ -157,12 +158,13 @@ class engine {
   }
 
   /// out[r * num_output + k]: base margin k plus trees' weighted leaves, in tree order.
-  void margins(const rows& x, float missing, ir::tree_range trees, float* out) const {
+  /// x: grove::rows, double_rows or csr_rows; a CSR view must have passed row_source::check.
+  void margins(const row_source& x, float missing, ir::tree_range trees, float* out) const {
     run({x, missing, trees, out, false});
   }
 
   /// out[r * trees.size() + j]: leaf node id reached in tree trees.begin + j, as a float.
-  void leaves(const rows& x, float missing, ir::tree_range trees, float* out) const {
+  void leaves(const row_source& x, float missing, ir::tree_range trees, float* out) const {
     run({x, missing, trees, out, true});
   }
 
@@ -256,7 +258,7 @@ class engine {
                   "[" + std::to_string(c.trees.begin) + ", " + std::to_string(c.trees.end) +
                       ") is not within the model's " + std::to_string(num_trees_) + " trees");
     if (c.x.num_rows == 0) return;
-    if (c.x.num_cols < num_feature_)
+    if (c.x.type != row_source::kind::csr && c.x.num_cols < num_feature_)
       throw error(error_code::shape, "rows",
                   "rows have " + std::to_string(c.x.num_cols) + " columns but the model needs " +
                       std::to_string(num_feature_));

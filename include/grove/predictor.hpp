@@ -12,6 +12,7 @@
 
 #include "grove/description.hpp"
 #include "grove/detail/parallel.hpp"
+#include "grove/detail/row_source.hpp"
 #include "grove/engine.hpp"
 #include "grove/engine_options.hpp"
 #include "grove/error.hpp"
@@ -103,6 +104,35 @@ class predictor {
   /// Allocates nothing, except on the first output::contribs call (see prepare_contributions).
   void predict(const rows& x, float* out, std::size_t out_size,
                const predict_options& options = {}) const {
+    predict_source(x, out, out_size, options);
+  }
+  /// The same for float64 rows: each value is rounded to float32 as it is read, as XGBoost
+  /// rounds it; nothing is copied.
+  void predict(const double_rows& x, float* out, std::size_t out_size,
+               const predict_options& options = {}) const {
+    predict_source(x, out, out_size, options);
+  }
+  /// The same for sparse rows: an absent entry is missing. The view is checked first (see
+  /// csr_rows); nothing is written when it is malformed.
+  void predict(const csr_rows& x, float* out, std::size_t out_size,
+               const predict_options& options = {}) const {
+    predict_source(x, out, out_size, options);
+  }
+
+  /// Convenience forms that allocate and return the output.
+  std::vector<float> predict(const rows& x, const predict_options& options = {}) const {
+    return predict_vector(x, options);
+  }
+  std::vector<float> predict(const double_rows& x, const predict_options& options = {}) const {
+    return predict_vector(x, options);
+  }
+  std::vector<float> predict(const csr_rows& x, const predict_options& options = {}) const {
+    return predict_vector(x, options);
+  }
+
+ private:
+  void predict_source(const detail::row_source& x, float* out, std::size_t out_size,
+                      const predict_options& options) const {
     const ir::forest& f = model_.forest();
     const ir::tree_range trees = trees_for(options);
     const std::size_t width = output_width(options);
@@ -130,7 +160,7 @@ class predictor {
           on_the_side ? std::min(block, scratch_floats / num_output) : end - begin;
       for (std::size_t r0 = begin; r0 < end; r0 += step) {
         const std::size_t n = std::min(step, end - r0);
-        const rows part(x.row(r0), n, x.num_cols, x.stride);
+        const detail::row_source part = x.part(r0, n);
         float* o = out + r0 * width;
         if (kind == output::leaf) {
           e.leaves(part, missing, trees, o);
@@ -148,22 +178,21 @@ class predictor {
                          tuning_.thread_chunk_rows, run);
   }
 
-  /// Convenience form that allocates and returns the output.
-  std::vector<float> predict(const rows& x, const predict_options& options = {}) const {
+  std::vector<float> predict_vector(const detail::row_source& x,
+                                    const predict_options& options) const {
     std::vector<float> out(output_size(x.num_rows, options));
-    predict(x, out.data(), out.size(), options);
+    predict_source(x, out.data(), out.size(), options);
     return out;
   }
 
- private:
   /// The contribution tables, built on first use and shared by copies of the predictor.
   struct lazy_shap {
     std::once_flag once;
     std::shared_ptr<const explain::tree_shap> shap;
   };
 
-  void predict_contribs(const explain::tree_shap& shap, const rows& x, ir::tree_range trees,
-                        float* out, const predict_options& options) const {
+  void predict_contribs(const explain::tree_shap& shap, const detail::row_source& x,
+                        ir::tree_range trees, float* out, const predict_options& options) const {
     const ir::forest& f = model_.forest();
     const auto num_output = static_cast<std::size_t>(f.num_output);
     const std::size_t block = static_cast<std::size_t>(f.num_feature) + 1;
@@ -181,7 +210,7 @@ class predictor {
     auto run = [&](std::size_t begin, std::size_t end) {
       float* o = out + begin * width;
       std::fill(o, o + (end - begin) * width, 0.0f);
-      shap.add_rows(x.row(begin), end - begin, x.stride, missing, trees, o, width);
+      shap.add_rows(x, begin, end - begin, missing, trees, o, width);
       for (std::size_t r = begin; r < end; ++r)
         for (std::size_t k = 0; k < num_output; ++k)
           out[r * width + k * block + block - 1] = static_cast<float>(bias[k]);
@@ -198,18 +227,9 @@ class predictor {
     return ir::rounds_to_trees(model_.forest(), options.iteration_begin, options.iteration_end);
   }
 
-  void check_shapes(const rows& x, const float* out, std::size_t out_size,
+  void check_shapes(const detail::row_source& x, const float* out, std::size_t out_size,
                     std::size_t width) const {
-    if (x.num_rows > 0 && x.data == nullptr)
-      throw error(error_code::invalid_argument, "rows", "data is null");
-    if (x.num_cols < num_feature())
-      throw error(error_code::shape, "rows",
-                  "rows have " + std::to_string(x.num_cols) + " columns but the model needs " +
-                      std::to_string(num_feature()));
-    if (x.stride < x.num_cols)
-      throw error(error_code::shape, "rows",
-                  "stride " + std::to_string(x.stride) + " is smaller than the column count " +
-                      std::to_string(x.num_cols));
+    x.check(num_feature());
     const std::size_t needed = x.num_rows * width;
     if (width != 0 && needed / width != x.num_rows)
       throw error(error_code::shape, "output", "the output size overflows");

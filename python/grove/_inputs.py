@@ -112,8 +112,10 @@ def dataframe(df, num_feature, feature_names, feature_types, validate_features):
 
 
 def sparse(x, num_feature):
-    """CSR arrays of a scipy.sparse matrix (CSC and other formats are converted to CSR once):
-    (indptr as int64, indices, data as float32 or float64, number of columns)."""
+    """CSR arrays of a scipy.sparse matrix, as they are (CSC and other formats are converted to
+    CSR once, and a CSR matrix with unsorted indices is sorted once): (indptr and indices as
+    int32 or int64, data as float32 or float64, number of columns). The native half checks them
+    and reads them in place."""
     if x.ndim != 2:
         fail("shape", "X", f"expected 2 dimensions, got {x.ndim}")
     _check_width(x.shape[1], num_feature, sparse=True)
@@ -128,6 +130,11 @@ def sparse(x, num_feature):
                 np.issubdtype(data.dtype, np.complexfloating):
             fail("invalid_argument", "X", f"values of type {data.dtype} are not supported")
         data = data.astype(np.float32)
-    indptr = np.ascontiguousarray(csr.indptr, dtype=np.int64)
-    indices = np.ascontiguousarray(csr.indices)
-    return indptr, indices, np.ascontiguousarray(data), int(x.shape[1])
+    return _index(csr.indptr), _index(csr.indices), np.ascontiguousarray(data), int(x.shape[1])
+
+
+def _index(a):
+    """An index array as int32 or int64 in native order, contiguous: as it is when it already is."""
+    if a.dtype not in (np.int32, np.int64) or not a.dtype.isnative:
+        a = a.astype(np.int64)
+    return np.ascontiguousarray(a)

@@ -55,17 +55,25 @@ grove::predict_options make_options(const std::string& output, double missing,
   return o;
 }
 
-/// Rows converted at a time where the C++ API does not take the input as it is.
-constexpr std::size_t converted_floats = std::size_t{1} << 22;
-
-std::size_t chunk_rows(std::size_t cols) {
-  return std::max<std::size_t>(64, converted_floats / std::max<std::size_t>(cols, 1));
-}
-
 grove::engine_options engine_options(const std::string& isa) {
   grove::engine_options o;
   o.isa = grove::isa_from_string(isa);
   return o;
+}
+
+bool contiguous(const py::array& a) {
+  return a.ndim() == 1 && (a.shape(0) <= 1 || a.strides(0) == a.itemsize());
+}
+
+/// fn(typed data of a) for an int32 or int64 index array.
+template <class fn_t>
+auto with_types(const py::array& a, const char* name, const fn_t& fn) {
+  if (py::array_t<std::int32_t>::check_(a) && contiguous(a))
+    return fn(static_cast<const std::int32_t*>(a.data()));
+  if (py::array_t<std::int64_t>::check_(a) && contiguous(a))
+    return fn(static_cast<const std::int64_t*>(a.data()));
+  throw grove::error(grove::error_code::invalid_argument, name,
+                     "expected a contiguous int32 or int64 array in native byte order");
 }
 
 class native_predictor {
@@ -120,77 +128,52 @@ class native_predictor {
     const std::size_t width = predictor_.output_width(o);
     {
       py::gil_scoped_release unlocked;
-      if (f32) {
+      if (f32)
         predictor_.predict(grove::rows(static_cast<const float*>(x.data()), n, cols, stride), dst,
                            n * width, o);
-      } else {
-        // Each value rounded to float32 as XGBoost does, a block of rows at a time.
-        const auto* src = static_cast<const double*>(x.data());
-        const std::size_t step = chunk_rows(cols);
-        std::vector<float> buffer(std::min(n, step) * cols);
-        for (std::size_t r0 = 0; r0 < n; r0 += step) {
-          const std::size_t m = std::min(step, n - r0);
-          for (std::size_t r = 0; r < m; ++r)
-            for (std::size_t c = 0; c < cols; ++c)
-              buffer[r * cols + c] = static_cast<float>(src[(r0 + r) * stride + c]);
-          predictor_.predict(grove::rows(buffer.data(), m, cols), dst + r0 * width, m * width, o);
-        }
-      }
+      else  // read in place, each value rounded to float32 as XGBoost rounds it
+        predictor_.predict(
+            grove::double_rows(static_cast<const double*>(x.data()), n, cols, stride), dst,
+            n * width, o);
     }
     return out;
   }
 
-  /// CSR arrays: indptr (int64, num_rows + 1), indices (int32 or int64), data (float32 or float64).
-  py::array_t<float> predict_csr(const py::array_t<std::int64_t, py::array::c_style>& indptr,
-                                 const py::array& indices, const py::array& data,
-                                 std::int64_t num_cols, const std::string& output, double missing,
-                                 std::int64_t begin, std::int64_t end, std::int64_t threads) const {
+  /// CSR arrays, read in place: indptr (num_rows + 1 offsets) and indices int32 or int64, data
+  /// float32 or float64, all C-contiguous. grove checks them before predicting.
+  py::array_t<float> predict_csr(const py::array& indptr, const py::array& indices,
+                                 const py::array& data, std::int64_t num_cols,
+                                 const std::string& output, double missing, std::int64_t begin,
+                                 std::int64_t end, std::int64_t threads) const {
     const grove::predict_options o = make_options(output, missing, begin, end, threads);
     if (indptr.ndim() != 1 || indptr.shape(0) < 1)
       throw grove::error(grove::error_code::shape, "indptr", "expected num_rows + 1 offsets");
+    if (indices.ndim() != 1 || data.ndim() != 1 || indices.shape(0) != data.shape(0))
+      throw grove::error(grove::error_code::shape, "X",
+                         "indices hold " + std::to_string(indices.size()) + " entries, data " +
+                             std::to_string(data.size()));
     if (num_cols < 0) throw grove::error(grove::error_code::shape, "X", "negative column count");
     const auto n = static_cast<std::size_t>(indptr.shape(0) - 1);
-    const py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> idx(indices);
-    const py::array_t<double, py::array::c_style | py::array::forcecast> val(data);
-    const auto entries = static_cast<std::size_t>(idx.size());
-    if (static_cast<std::size_t>(val.size()) != entries)
-      throw grove::error(grove::error_code::shape, "X",
-                         "indices hold " + std::to_string(entries) + " entries, data " +
-                             std::to_string(val.size()));
-    const std::int64_t* ptr = indptr.data();
-    const std::int64_t* col = idx.data();
-    for (std::size_t r = 0; r < n; ++r) {
-      if (ptr[r] < 0 || ptr[r + 1] < ptr[r] || static_cast<std::size_t>(ptr[r + 1]) > entries)
-        throw grove::error(grove::error_code::invalid_argument, "X, row " + std::to_string(r),
-                           "row pointers decrease or run past the arrays");
-      for (std::int64_t e = ptr[r]; e < ptr[r + 1]; ++e) {
-        if (col[e] < 0 || col[e] >= num_cols)
-          throw grove::error(grove::error_code::invalid_argument, "X, row " + std::to_string(r),
-                             "column index " + std::to_string(col[e]) + " is outside [0, " +
-                                 std::to_string(num_cols) + ")");
-        if (e > ptr[r] && col[e] <= col[e - 1])
-          throw grove::error(grove::error_code::invalid_argument, "X, row " + std::to_string(r),
-                             "column indices are not sorted and unique");
-      }
-    }
+    const auto entries = static_cast<std::size_t>(data.shape(0));
+    const auto cols = static_cast<std::size_t>(num_cols);
+    const grove::csr_rows x = with_types(indptr, "indptr", [&](const auto* ptr) {
+      return with_types(indices, "indices", [&](const auto* index) {
+        if (py::array_t<float>::check_(data) && contiguous(data))
+          return grove::csr_rows(ptr, index, static_cast<const float*>(data.data()), n, cols,
+                                 entries);
+        if (py::array_t<double>::check_(data) && contiguous(data))
+          return grove::csr_rows(ptr, index, static_cast<const double*>(data.data()), n, cols,
+                                 entries);
+        throw grove::error(grove::error_code::invalid_argument, "data",
+                           "expected contiguous float32 or float64 values in native byte order");
+      });
+    });
     py::array_t<float> out = make_output(n, o);
     float* dst = out.mutable_data();
     const std::size_t width = predictor_.output_width(o);
-    const std::size_t cols = std::max(static_cast<std::size_t>(num_cols), num_feature());
-    const double* v = val.data();
     {
       py::gil_scoped_release unlocked;
-      const std::size_t step = chunk_rows(cols);
-      std::vector<float> buffer(std::min(n, step) * cols);
-      for (std::size_t r0 = 0; r0 < n; r0 += step) {
-        const std::size_t m = std::min(step, n - r0);
-        std::fill(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(m * cols),
-                  grove::missing_value);
-        for (std::size_t r = 0; r < m; ++r)
-          for (std::int64_t e = ptr[r0 + r]; e < ptr[r0 + r + 1]; ++e)
-            buffer[r * cols + static_cast<std::size_t>(col[e])] = static_cast<float>(v[e]);
-        predictor_.predict(grove::rows(buffer.data(), m, cols), dst + r0 * width, m * width, o);
-      }
+      predictor_.predict(x, dst, n * width, o);
     }
     return out;
   }

@@ -79,11 +79,15 @@ def input_forms(X, missing):
     matching xgboost DMatrix arguments."""
     X64 = near_float32(X)
     csr = to_csr(X, missing)
+    csr64 = to_csr(X64, missing)  # float64 values, read in place, with 64-bit indices too
+    csr64.indices = csr64.indices.astype(np.int64)
+    csr64.indptr = csr64.indptr.astype(np.int64)
     return {
         "float32": (X, X),
         "float32-fortran": (np.asfortranarray(X), X),
         "float64": (X64, X64),
         "csr": (csr, csr),
+        "csr-float64-int64": (csr64, csr64),
         # xgboost 1.7.4 ignores `missing` for CSC input; grove reads CSC as the same CSR.
         "csc": (csr.tocsc(), csr),
     }

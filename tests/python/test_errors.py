@@ -104,7 +104,7 @@ def test_sparse(p):
     dup = scipy.sparse.csr_matrix((np.ones(3), np.array([1, 1, 2]), np.array([0, 2, 3, 3, 3])),
                                   shape=(4, 6))
     e = error_of(p.predict, dup)
-    assert e.code == "invalid_argument" and e.where == "X, row 0"
+    assert e.code == "invalid_argument" and e.where == "rows (CSR), row 0, entry 1"
     bad = scipy.sparse.csr_matrix(X)
     bad.indices = bad.indices.copy()
     bad.indices[-1] = 7  # past the column count, behind scipy's back

@@ -1,17 +1,16 @@
 #pragma once
 // Reading the committed fixtures: rows, XGBoost's predictions and the cases in meta.json.
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <stdexcept>
 #include <fstream>
-#include <string>
-#include <vector>
-
-#include <nlohmann/json.hpp>
-
 #include <grove/io/load_options.hpp>
 #include <grove/io/rows_text.hpp>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace grove_test {
 
@@ -62,6 +61,22 @@ inline std::size_t count_relative_mismatches(const std::vector<float>& a,
     }
     const double d = std::abs(static_cast<double>(a[i]) - static_cast<double>(b[i]));
     n += d > rel * std::abs(static_cast<double>(b[i]));
+  }
+  return n;
+}
+
+/// Contributions laid out in blocks of `block` values (a row's values for one output): entries
+/// where |a - b| > tolerance * max(1, largest |b| of the block).
+inline std::size_t count_contrib_mismatches(const std::vector<float>& a,
+                                            const std::vector<float>& b, std::size_t block,
+                                            double tolerance) {
+  std::size_t n = a.size() == b.size() ? 0 : 1;
+  for (std::size_t b0 = 0; b0 + block <= b.size() && b0 + block <= a.size(); b0 += block) {
+    double scale = 1.0;
+    for (std::size_t j = 0; j < block; ++j)
+      scale = std::max(scale, std::abs(static_cast<double>(b[b0 + j])));
+    for (std::size_t j = 0; j < block; ++j)
+      n += !(std::abs(static_cast<double>(a[b0 + j]) - b[b0 + j]) <= tolerance * scale);
   }
   return n;
 }

@@ -77,13 +77,25 @@ inline std::string json_float(float v) {
   return buf;
 }
 
-/// `__array_interface__` (version 3) JSON for a C-contiguous row-major float32 matrix.
-/// The pointer is passed as an integer; XGBoost reads the memory in place.
-inline std::string array_interface(const float* data, std::size_t rows, std::size_t cols) {
+/// The `__array_interface__` type string of T ("<f4", "<f8", "<i4", "<u8", ...).
+template <class T>
+inline std::string typestr() {
+  static_assert(std::is_arithmetic_v<T>, "numbers only");
+  const char kind = std::is_floating_point_v<T> ? 'f' : std::is_signed_v<T> ? 'i' : 'u';
+  return std::string("<") + kind + std::to_string(sizeof(T));
+}
+
+/// `__array_interface__` (version 3) JSON for a C-contiguous array of T: shape `rows` (one
+/// dimension, cols = 0) or `rows x cols`. The pointer is passed as an integer; XGBoost reads
+/// the memory in place.
+template <class T>
+inline std::string array_interface(const T* data, std::size_t rows, std::size_t cols) {
+  const std::string shape =
+      cols == 0 ? std::to_string(rows) : std::to_string(rows) + ", " + std::to_string(cols);
   return "{\"data\": [" +
          std::to_string(static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(data))) +
-         ", true], \"shape\": [" + std::to_string(rows) + ", " + std::to_string(cols) +
-         "], \"strides\": null, \"typestr\": \"<f4\", \"version\": 3}";
+         ", true], \"shape\": [" + shape + "], \"strides\": null, \"typestr\": \"" + typestr<T>() +
+         "\", \"version\": 3}";
 }
 
 }  // namespace detail
@@ -121,6 +133,32 @@ class dmatrix {
     cfg += "}";
     detail::check(XGDMatrixCreateFromDense(ai.c_str(), cfg.c_str(), &handle_),
                   "XGDMatrixCreateFromDense");
+  }
+
+  /// Builds from float64 rows (XGDMatrixCreateFromDense reads them through their array
+  /// interface, rounding each value to float32).
+  dmatrix(const double* X, std::size_t rows, std::size_t cols,
+          float missing = std::numeric_limits<float>::quiet_NaN()) {
+    const std::string ai = detail::array_interface(X, rows, cols);
+    const std::string cfg = "{\"missing\": " + detail::json_float(missing) + "}";
+    detail::check(XGDMatrixCreateFromDense(ai.c_str(), cfg.c_str(), &handle_),
+                  "XGDMatrixCreateFromDense");
+  }
+
+  /// Builds from CSR arrays (XGDMatrixCreateFromCSR): rows + 1 offsets, column indices and
+  /// values of each entry, `cols` columns. Absent entries are missing, and so are stored ones
+  /// equal to `missing` or NaN.
+  template <class pointer_t, class index_t, class value_t>
+  dmatrix(const std::vector<pointer_t>& indptr, const std::vector<index_t>& indices,
+          const std::vector<value_t>& values, std::size_t cols,
+          float missing = std::numeric_limits<float>::quiet_NaN()) {
+    const std::string p = detail::array_interface(indptr.data(), indptr.size(), 0);
+    const std::string i = detail::array_interface(indices.data(), indices.size(), 0);
+    const std::string v = detail::array_interface(values.data(), values.size(), 0);
+    const std::string cfg = "{\"missing\": " + detail::json_float(missing) + "}";
+    detail::check(
+        XGDMatrixCreateFromCSR(p.c_str(), i.c_str(), v.c_str(), cols, cfg.c_str(), &handle_),
+        "XGDMatrixCreateFromCSR");
   }
 
   dmatrix(const std::vector<float>& X, std::size_t rows, std::size_t cols,
@@ -271,6 +309,15 @@ inline prediction copy_prediction(const bst_ulong* shape, bst_ulong dim, const f
   if (dim == 0) n = 0;
   p.values.assign(result, result + n);
   return p;
+}
+/// The prediction a C API call `call(&shape, &dim, &result)` leaves in XGBoost's buffer.
+template <class call_t>
+inline prediction collect(const call_t& call) {
+  const bst_ulong* shape = nullptr;
+  bst_ulong dim = 0;
+  const float* result = nullptr;
+  call(&shape, &dim, &result);
+  return copy_prediction(shape, dim, result);
 }
 }  // namespace detail
 
@@ -436,6 +483,42 @@ class booster {
         XGBoosterPredictFromDense(handle_, ai.c_str(), cfg.c_str(), nullptr, &shape, &dim, &result),
         "XGBoosterPredictFromDense");
     return detail::copy_prediction(shape, dim, result);
+  }
+
+  /// In-place prediction on CSR arrays (XGBoosterPredictFromCSR): value or margin only, as
+  /// predict_dense. `cols` must be the model's feature count (XGBoost 1.7 requires it).
+  template <class pointer_t, class index_t, class value_t>
+  prediction predict_csr(const std::vector<pointer_t>& indptr, const std::vector<index_t>& indices,
+                         const std::vector<value_t>& values, std::size_t cols,
+                         float missing = std::numeric_limits<float>::quiet_NaN(),
+                         pred_type type = pred_type::value, int iteration_begin = 0,
+                         int iteration_end = 0) const {
+    const std::string p = detail::array_interface(indptr.data(), indptr.size(), 0);
+    const std::string i = detail::array_interface(indices.data(), indices.size(), 0);
+    const std::string v = detail::array_interface(values.data(), values.size(), 0);
+    const std::string cfg =
+        detail::predict_config(type, iteration_begin, iteration_end, false, false) +
+        ", \"missing\": " + detail::json_float(missing) + ", \"cache_id\": 0}";
+    return detail::collect([&](const bst_ulong** shape, bst_ulong* dim, const float** result) {
+      detail::check(XGBoosterPredictFromCSR(handle_, p.c_str(), i.c_str(), v.c_str(), cols,
+                                            cfg.c_str(), nullptr, shape, dim, result),
+                    "XGBoosterPredictFromCSR");
+    });
+  }
+
+  /// In-place prediction on float64 rows (XGBoosterPredictFromDense with a "<f8" array):
+  /// value or margin only.
+  prediction predict_dense_f64(const double* X, std::size_t n_rows, std::size_t n_cols,
+                               float missing = std::numeric_limits<float>::quiet_NaN(),
+                               pred_type type = pred_type::value) const {
+    const std::string ai = detail::array_interface(X, n_rows, n_cols);
+    const std::string cfg = detail::predict_config(type, 0, 0, false, false) +
+                            ", \"missing\": " + detail::json_float(missing) + ", \"cache_id\": 0}";
+    return detail::collect([&](const bst_ulong** shape, bst_ulong* dim, const float** result) {
+      detail::check(
+          XGBoosterPredictFromDense(handle_, ai.c_str(), cfg.c_str(), nullptr, shape, dim, result),
+          "XGBoosterPredictFromDense");
+    });
   }
 
   /// Prediction through a DMatrix (XGBoosterPredictFromDMatrix). This is XGBoost's main

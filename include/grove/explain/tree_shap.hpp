@@ -41,9 +41,11 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "grove/detail/row_source.hpp"
 #include "grove/error.hpp"
 #include "grove/ir/forest.hpp"
 #include "grove/ir/reference.hpp"
@@ -172,6 +174,29 @@ class tree_shap {
    */
   void add_rows(const float* x, std::size_t n, std::size_t stride, float missing,
                 ir::tree_range trees, float* out, std::size_t out_stride) const noexcept {
+    add_rows_with(
+        n, [&](std::size_t r, const auto& body) { body(x + r * stride); }, missing, trees, out,
+        out_stride);
+  }
+
+  /// add_rows for rows [r0, r0 + n) of any row source (dense float32 or float64, CSR: an absent
+  /// entry is missing); row r0 + i's output at out + i * out_stride. A CSR view must have
+  /// passed row_source::check.
+  void add_rows(const grove::detail::row_source& x, std::size_t r0, std::size_t n, float missing,
+                ir::tree_range trees, float* out, std::size_t out_stride) const noexcept {
+    if (x.type == grove::detail::row_source::kind::dense_float)
+      return add_rows(x.float_row(r0), n, x.stride(), missing, trees, out, out_stride);
+    add_rows_with(
+        n, [&](std::size_t r, const auto& body) { x.with_row(r0 + r, body); }, missing, trees, out,
+        out_stride);
+  }
+
+ private:
+  /// The work of add_rows; each_row(r, body) calls body(row r), a row read by feature as
+  /// row[feature].
+  template <class each_row_t>
+  void add_rows_with(std::size_t n, const each_row_t& each_row, float missing,
+                     ir::tree_range trees, float* out, std::size_t out_stride) const noexcept {
     const std::size_t width = static_cast<std::size_t>(forest_->num_feature) + 1;
     std::uint8_t left[max_scratch_splits];  // per split node: 1 when the row goes left
     double acc[max_local_features];         // per feature of the current tree
@@ -184,8 +209,7 @@ class tree_shap {
         const std::int32_t* split_node = splits_.data() + te.split_begin;
         const bool local = te.num_features <= local_features_;
         const bool scratch = te.num_splits <= scratch_splits_;
-        for (std::size_t r = r0; r < r1; ++r) {
-          const float* xr = x + r * stride;
+        for (std::size_t r = r0; r < r1; ++r) each_row(r, [&](const auto& xr) {
           float* phi = out + r * out_stride + static_cast<std::size_t>(te.output) * width;
           const std::uint8_t* decided = nullptr;
           if (scratch) {
@@ -197,7 +221,7 @@ class tree_shap {
                                             sp[k].categorical != 0, sp[k].threshold);
             decided = left;
           }
-          const decide_context ctx{t, split_node, decided, xr, missing};
+          const decide_context<std::decay_t<decltype(xr)>> ctx{t, split_node, decided, xr, missing};
           if (local) {
             std::fill(acc, acc + te.num_features, 0.0);
             for (std::uint32_t l = te.leaf_begin; l < te.leaf_end; ++l) {
@@ -218,12 +242,11 @@ class tree_shap {
                 path_leaf<float, true>(le, ctx, phi, feats);
             }
           }
-        }
+        });
       }
     }
   }
 
- private:
   static constexpr std::uint32_t no_table = ~std::uint32_t{0};
   /// Rows that go through a tree together (see add_rows).
   static constexpr std::size_t block_rows = 64;
@@ -254,16 +277,18 @@ class tree_shap {
     float threshold;
     std::uint8_t default_left, categorical;
   };
-  /// What deciding a split for one row needs.
+  /// What deciding a split for one row needs; row_t: the row, read as x[feature].
+  template <class row_t>
   struct decide_context {
     const ir::tree& t;
     const std::int32_t* split_node;
     const std::uint8_t* decided;  // per split, or null: decide on the spot
-    const float* x;
+    row_t x;
     float missing;
   };
 
-  static bool step_taken(const step& s, const decide_context& c) noexcept {
+  template <class context_t>
+  static bool step_taken(const step& s, const context_t& c) noexcept {
     if (c.decided) return c.decided[s.split] == s.goes_left;
     const auto node = static_cast<std::size_t>(c.split_node[s.split]);
     return (ir::next_node(c.t, node, c.x, c.missing) == c.t.left[node]) == (s.goes_left != 0);
@@ -271,8 +296,8 @@ class tree_shap {
 
   /// Adds one leaf's contributions to sink: sink[local index] (global = false, an accumulator
   /// per feature of the tree) or sink[feature] (global = true, the output row).
-  template <class T, bool global>
-  void table_leaf(const leaf_entry& le, const decide_context& ctx, T* sink,
+  template <class T, bool global, class context_t>
+  void table_leaf(const leaf_entry& le, const context_t& ctx, T* sink,
                   const std::int32_t* feats) const noexcept {
     const std::uint32_t d = le.num_slots;
     std::uint32_t in = (std::uint32_t{1} << d) - 1;  // B: slots the row satisfies
@@ -301,8 +326,8 @@ class tree_shap {
   /// The path algorithm (XGBoost's ExtendPath / UnwoundPathSum on one leaf's path, in double):
   /// for leaves too deep for a table. Adds to sink as table_leaf does.
   /// Not inlined: its 36 KiB of stack is then only taken while it runs.
-  template <class T, bool global>
-  GROVE_SHAP_NOINLINE void path_leaf(const leaf_entry& le, const decide_context& ctx, T* sink,
+  template <class T, bool global, class context_t>
+  GROVE_SHAP_NOINLINE void path_leaf(const leaf_entry& le, const context_t& ctx, T* sink,
                  const std::int32_t* feats) const noexcept {
     const std::uint32_t d = le.num_slots;
     std::uint8_t one[max_path_slots];

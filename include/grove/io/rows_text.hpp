@@ -1,10 +1,13 @@
 #pragma once
 /// @file
-/// Reading input rows from CSV or LIBSVM text, for the command-line tool and tests.
+/// Reading input rows from CSV (dense) or LIBSVM (sparse) text, for the command-line tool and
+/// tests.
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <istream>
 #include <limits>
@@ -12,6 +15,7 @@
 #include <vector>
 
 #include "grove/error.hpp"
+#include "grove/rows.hpp"
 
 namespace grove::io {
 
@@ -20,6 +24,21 @@ struct dense_rows {
   std::vector<float> values;
   std::size_t num_rows = 0;
   std::size_t num_cols = 0;
+};
+
+/// Sparse rows read from text, in CSR form: row r's entries are [row_ptr[r], row_ptr[r + 1]) of
+/// col_index and values, columns increasing within a row.
+struct sparse_rows {
+  std::vector<std::uint64_t> row_ptr{0};
+  std::vector<std::uint32_t> col_index;
+  std::vector<float> values;
+  std::size_t num_rows = 0;
+  std::size_t num_cols = 0;
+
+  grove::csr_rows view() const {
+    return grove::csr_rows(row_ptr.data(), col_index.data(), values.data(), num_rows, num_cols,
+                           values.size());
+  }
 };
 
 enum class text_format { csv, libsvm };
@@ -76,20 +95,23 @@ inline dense_rows read_csv(std::istream& in, const std::string& source) {
 }
 
 /// LIBSVM: "label index:value ..." per line, indices from 0 as XGBoost reads them; absent
-/// entries are missing. `min_cols` widens the result to at least that many columns.
-inline dense_rows read_libsvm(std::istream& in, const std::string& source,
-                              std::size_t min_cols = 0, std::size_t max_cols = 1u << 24) {
+/// entries are missing. A line's entries may come in any order; a column given twice in a line
+/// is an error. `min_cols` widens the result to at least that many columns.
+inline sparse_rows read_libsvm(std::istream& in, const std::string& source,
+                               std::size_t min_cols = 0, std::size_t max_cols = 1u << 24) {
   struct entry {
-    std::size_t col;
+    std::uint32_t col;
     float value;
   };
-  std::vector<std::vector<entry>> lines;
+  sparse_rows out;
+  out.num_cols = min_cols;
+  std::vector<entry> row;
   std::string line;
-  std::size_t line_no = 0, width = min_cols;
+  std::size_t line_no = 0;
   while (std::getline(in, line)) {
     ++line_no;
     const std::string where = source + ":" + std::to_string(line_no);
-    std::vector<entry> row;
+    row.clear();
     std::size_t i = 0;
     bool label = true;
     while (i < line.size()) {
@@ -112,17 +134,23 @@ inline dense_rows read_libsvm(std::istream& in, const std::string& source,
       const unsigned long long col = std::strtoull(index_text.c_str(), &end, 10);
       if (index_text.empty() || end != index_text.c_str() + index_text.size() || col >= max_cols)
         throw error(error_code::parse, where, "'" + index_text + "' is not a valid column index");
-      row.push_back({static_cast<std::size_t>(col), detail::parse_cell(token.substr(colon + 1), where)});
-      width = std::max(width, static_cast<std::size_t>(col) + 1);
+      row.push_back(
+          {static_cast<std::uint32_t>(col), detail::parse_cell(token.substr(colon + 1), where)});
+      out.num_cols = std::max(out.num_cols, static_cast<std::size_t>(col) + 1);
     }
-    if (!line.empty()) lines.push_back(std::move(row));
+    if (line.empty()) continue;
+    std::stable_sort(row.begin(), row.end(),
+                     [](const entry& a, const entry& b) { return a.col < b.col; });
+    for (std::size_t k = 0; k < row.size(); ++k) {
+      if (k > 0 && row[k].col == row[k - 1].col)
+        throw error(error_code::parse, where,
+                    "column " + std::to_string(row[k].col) + " appears twice");
+      out.col_index.push_back(row[k].col);
+      out.values.push_back(row[k].value);
+    }
+    out.row_ptr.push_back(out.col_index.size());
+    ++out.num_rows;
   }
-  dense_rows out;
-  out.num_rows = lines.size();
-  out.num_cols = width;
-  out.values.assign(out.num_rows * width, std::numeric_limits<float>::quiet_NaN());
-  for (std::size_t r = 0; r < lines.size(); ++r)
-    for (const entry& e : lines[r]) out.values[r * width + e.col] = e.value;
   return out;
 }
 

@@ -54,8 +54,10 @@ inline bool split_goes_left(const tree& t, std::size_t node, float v, float miss
   return v < threshold;
 }
 
-/// The child a row goes to at split `node`. x is the row (num_feature values).
-inline std::int32_t next_node(const tree& t, std::size_t node, const float* x,
+/// The child a row goes to at split `node`. x is the row (num_feature values), or anything
+/// that gives a feature's value as x[feature].
+template <class row_t>
+inline std::int32_t next_node(const tree& t, std::size_t node, const row_t& x,
                               float missing) noexcept {
   const bool left = split_goes_left(t, node, x[t.feature[node]], missing,
                                     t.default_left[node] != 0, t.is_categorical(node),
@@ -64,7 +66,8 @@ inline std::int32_t next_node(const tree& t, std::size_t node, const float* x,
 }
 
 /// Node id of the leaf row x reaches in tree t.
-inline std::int32_t find_leaf(const tree& t, const float* x, float missing) noexcept {
+template <class row_t>
+inline std::int32_t find_leaf(const tree& t, const row_t& x, float missing) noexcept {
   std::int32_t node = 0;
   while (!t.is_leaf(node)) node = next_node(t, node, x, missing);
   return node;

@@ -61,6 +61,7 @@ class group_walk : public plan {
     root_steps_ = c.kernels.root_steps_across_rows;
     const std::size_t walked_bytes = g_.record.size() * sizeof(std::int32_t);
     const bool beyond_l2 = walked_bytes > c.tune.l2_walked_bytes;
+    slots_ = slot_table(g_.slot_feature.data(), static_cast<std::size_t>(g_.num_slots));
     view_ = kernels::make_walk_view(g_.record.data(), g_.side_record.data(), depth, g_.lut, false,
                                     beyond_l2, few_rows_, g_.category_words.data());
     value_view_ = kernels::make_walk_view(g_.record.data(), g_.side_record.data(), depth, g_.lut,
@@ -99,7 +100,8 @@ class group_walk : public plan {
                     vector_bytes(g_.slot_feature) + vector_bytes(g_.root) + vector_bytes(g_.steps) +
                     vector_bytes(g_.fallback) + vector_bytes(g_.output) +
                     vector_bytes(g_.leaf_size) + vector_bytes(g_.value_base) +
-                    vector_bytes(g_.value) + vector_bytes(g_.base_margin) + pool_bytes_;
+                    vector_bytes(g_.value) + vector_bytes(g_.base_margin) + slots_.bytes() +
+                    pool_bytes_;
     for (const ir::tree& t : g_.fallback_trees) b += tree_bytes(t);
     return b;
   }
@@ -170,7 +172,7 @@ class group_walk : public plan {
   }
 
   void run_blocks(const call& c, const workspace& w) const {
-    const rows& x = c.x;
+    const grove::detail::row_source& x = c.x;
     const bool leaf_ids = c.leaves;
     const ir::tree_range trees = c.trees;
     float* const out = c.out;
@@ -185,7 +187,7 @@ class group_walk : public plan {
     alignas(64) std::int32_t tile[tile_trees * max_block_rows];  // [tree][row] kernel output
     const std::size_t K = static_cast<std::size_t>(g_.num_output);
     const std::size_t width = leaf_ids ? trees.size() : K;
-    const slot_map slots{g_.slot_feature.data(), static_cast<std::size_t>(g_.num_slots)};
+    const slot_map slots = slots_.map();
     // Margins of one-value-leaf models: the kernel hands back each (tree, row)'s weighted leaf
     // value and the rows of a block are summed in per-output accumulators (acc[output][row]),
     // one vector add per tree per 16 rows. Otherwise (leaf ids, vector leaves, many outputs) it
@@ -273,8 +275,7 @@ class group_walk : public plan {
         float* a = acc + static_cast<std::size_t>(g_.output[t]) * acc_stride;
         if (fb >= 0) {
           const ir::tree& ft = g_.fallback_trees[static_cast<std::size_t>(fb)];
-          for (std::size_t r = 0; r < ns; ++r)
-            a[r] += values[ir::find_leaf(ft, c.x.row(r0 + r), c.missing)];
+          for (std::size_t r = 0; r < ns; ++r) a[r] += values[fallback_leaf(ft, c, r0 + r)];
         } else {
           add_value_words(a, words, ns);
         }
@@ -285,8 +286,7 @@ class group_walk : public plan {
       for (std::size_t r = 0; r < ns; ++r) {
         std::int32_t node = words[r] - 1;
         if (fb >= 0)
-          node = ir::find_leaf(g_.fallback_trees[static_cast<std::size_t>(fb)], c.x.row(r0 + r),
-                               c.missing);
+          node = fallback_leaf(g_.fallback_trees[static_cast<std::size_t>(fb)], c, r0 + r);
         float* o = c.out + (r0 + r) * width;
         if (leaf_ids) {
           o[col] = static_cast<float>(node);
@@ -298,6 +298,13 @@ class group_walk : public plan {
         }
       }
     }
+  }
+
+  /// The leaf row r of the call reaches in a tree the groups do not hold (the reference walk).
+  static std::int32_t fallback_leaf(const ir::tree& t, const call& c, std::size_t r) {
+    std::int32_t node = 0;
+    c.x.with_row(r, [&](const auto& row) { node = ir::find_leaf(t, row, c.missing); });
+    return node;
   }
 
   /// The float whose bits a kernel handed back.
@@ -314,6 +321,7 @@ class group_walk : public plan {
   }
 
   compile::grouped_forest g_;
+  slot_table slots_;  // g_'s slots and their inverse
   kernels::walk_fn walk_ = nullptr;
   bool root_steps_ = false;          // the kernel steps root groups across rows
   kernels::walk_view view_{};        // exits carry leaf ids

@@ -35,6 +35,7 @@ class node_mask_row : public plan {
         m_(std::move(m)),
         output_(c.forest.tree_output),
         base_margin_(c.forest.base_margin),
+        columns_(m_.column_feature),
         kernel_(c.kernels.node_mask_row) {
     view_ = {m_.num_columns,          m_.row_threshold.data(), m_.row_bound.data(),
              m_.node_column.data(),   m_.node_bin.data(),      m_.missing_left.data(),
@@ -46,17 +47,18 @@ class node_mask_row : public plan {
     return vector_bytes(m_.column_feature) + vector_bytes(m_.row_threshold) +
            vector_bytes(m_.row_bound) + vector_bytes(m_.node_column) + vector_bytes(m_.node_bin) +
            vector_bytes(m_.missing_left) + vector_bytes(m_.child) + vector_bytes(m_.leaf) +
-           vector_bytes(output_) + vector_bytes(base_margin_);
+           vector_bytes(output_) + vector_bytes(base_margin_) + columns_.bytes();
   }
 
   void run(const call& c) const override {
-    run_row_by_row(c, m_.column_feature, base_margin_, view_, kernel_);
+    run_row_by_row(c, columns_, base_margin_, view_, kernel_);
   }
 
  private:
   compile::node_mask_forest m_;
   std::vector<std::int32_t> output_;
   std::vector<float> base_margin_;
+  slot_table columns_;
   kernels::node_mask_row_fn kernel_;
   kernels::node_mask_view view_{};
 };

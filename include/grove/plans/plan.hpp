@@ -9,6 +9,7 @@
 #include <limits>
 #include <memory>
 
+#include "grove/detail/row_source.hpp"
 #include "grove/ir/forest.hpp"
 #include "grove/ir/reference.hpp"
 #include "grove/kernels/walk.hpp"
@@ -22,7 +23,7 @@ namespace grove::plans {
 /// leaves of the trees in range, added in tree order. Leaves: out[r * trees.size() + j] is the
 /// leaf node id reached in tree trees.begin + j, as a float.
 struct call {
-  const rows& x;
+  const grove::detail::row_source& x;  ///< checked (row_source::check) by the caller
   float missing;  ///< values equal to this are missing, as NaN always is
   ir::tree_range trees;
   float* out;

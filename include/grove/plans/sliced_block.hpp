@@ -39,12 +39,13 @@ class sliced_block : public plan {
         s_(std::move(s)),
         output_(c.forest.tree_output),
         base_margin_(c.forest.base_margin),
+        columns_(s_.column_feature),
         kernel_(c.kernels.sliced) {
     view_ = sliced_view_of(s_, output_.data(), base_margin_.size() == 1);
   }
 
   std::size_t bytes() const noexcept override {
-    return sliced_bytes(s_) + vector_bytes(output_) + vector_bytes(base_margin_);
+    return sliced_bytes(s_) + vector_bytes(output_) + vector_bytes(base_margin_) + columns_.bytes();
   }
 
   /// Blocks of 64 rows: the rows' features column by column (missing -> NaN), the accumulators
@@ -55,7 +56,7 @@ class sliced_block : public plan {
     alignas(64) float acc[max_value_outputs * R];
     const std::size_t K = base_margin_.size();
     const std::size_t C = static_cast<std::size_t>(s_.num_columns);
-    const slot_map columns{s_.column_feature.data(), C};
+    const slot_map columns = columns_.map();
     for (std::size_t r0 = 0; r0 < c.x.num_rows; r0 += R) {
       const std::size_t ns = std::min(R, c.x.num_rows - r0);
       gather_rows(c.x, r0, ns, columns, c.missing, xt, 1, R);
@@ -73,6 +74,7 @@ class sliced_block : public plan {
   compile::sliced_forest s_;
   std::vector<std::int32_t> output_;
   std::vector<float> base_margin_;
+  slot_table columns_;
   kernels::sliced_fn kernel_;
   kernels::sliced_view view_{};
 };

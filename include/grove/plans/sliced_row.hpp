@@ -45,22 +45,24 @@ class sliced_row : public plan {
         s_(std::move(s)),
         output_(c.forest.tree_output),
         base_margin_(c.forest.base_margin),
+        columns_(s_.column_feature),
         kernel_(kernel) {
     view_ = sliced_view_of(s_, output_.data(), base_margin_.size() == 1);
   }
 
   std::size_t bytes() const noexcept override {
-    return sliced_bytes(s_) + vector_bytes(output_) + vector_bytes(base_margin_);
+    return sliced_bytes(s_) + vector_bytes(output_) + vector_bytes(base_margin_) + columns_.bytes();
   }
 
   void run(const call& c) const override {
-    run_row_by_row(c, s_.column_feature, base_margin_, view_, kernel_);
+    run_row_by_row(c, columns_, base_margin_, view_, kernel_);
   }
 
  private:
   compile::sliced_forest s_;
   std::vector<std::int32_t> output_;
   std::vector<float> base_margin_;
+  slot_table columns_;
   kernels::sliced_row_fn kernel_;
   kernels::sliced_view view_{};
 };
