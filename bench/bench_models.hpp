@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -16,6 +17,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 #include "bench_data.hpp"
 #include "support/xgboost_oracle.hpp"
@@ -213,36 +216,55 @@ inline std::vector<char> read_file(const std::string& path) {
   return std::vector<char>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-/// Trains the model (or loads it from the cache) and returns its JSON.
-inline std::vector<char> model_json(const model_def& def, const structure& st) {
+/// Flags every benchmark program beside grove-bench takes: --grove_rows=N (rows per batch) and
+/// --grove_summary_reps=N (repetitions of its summary).
+struct summary_flags {
+  std::size_t rows;
+  int summary_reps;
+};
+
+/// Takes the program's own flags out of argv before Google Benchmark reads it: the summary
+/// flags into `flags`, others through own(argument), which returns true when it took one. Then
+/// sets XGBoost quiet and starts Google Benchmark with the XGBoost version and `xgboost_path`
+/// in its context.
+template <class own_fn_t>
+inline void start_benchmarks(int& argc, char** argv, summary_flags& flags, const own_fn_t& own,
+                             const char* xgboost_path) {
+  const std::size_t default_rows = flags.rows;
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a.rfind("--grove_rows=", 0) == 0)
+      flags.rows = std::strtoull(a.c_str() + 13, nullptr, 10);
+    else if (a.rfind("--grove_summary_reps=", 0) == 0)
+      flags.summary_reps = std::max(1, std::atoi(a.c_str() + 21));
+    else if (!own(a))
+      argv[kept++] = argv[i];
+  }
+  argc = kept;
+  if (flags.rows == 0) flags.rows = default_rows;
+  grove_test::set_global_verbosity(0);
+  benchmark::Initialize(&argc, argv);
+  benchmark::AddCustomContext("xgboost_version", grove_test::xgboost_version());
+  benchmark::AddCustomContext("xgboost_path", xgboost_path);
+}
+
+/// The JSON of a model called `name`, from the cache when a model of the same key was saved
+/// there, else from train() (then saved).
+template <class train_fn_t>
+inline std::vector<char> cached_model(const std::string& name, const std::string& key,
+                                      const train_fn_t& train) {
   char hash[32];
-  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(fnv1a(def.key())));
+  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(fnv1a(key)));
   const std::string dir = GROVE_BENCH_MODEL_DIR;
-  const std::string path = dir + "/" + def.name + "-" + hash + ".json";
+  const std::string path = dir + "/" + name + "-" + hash + ".json";
   std::vector<char> json = read_file(path);
   if (!json.empty()) {
-    std::fprintf(stderr, "[grove_bench] %s: cached model %s\n", def.name.c_str(), path.c_str());
+    std::fprintf(stderr, "[grove_bench] %s: cached model %s\n", name.c_str(), path.c_str());
     return json;
   }
   const double t0 = now_s();
-  std::fprintf(stderr, "[grove_bench] %s: training %d rounds on %zu rows x %zu features ...\n",
-               def.name.c_str(), def.rounds, def.train_rows, def.spec.cols);
-  const data d = st.generate(train_seed, def.train_rows);
-  grove_test::dmatrix dtrain(d.X, d.rows, d.cols, std::numeric_limits<float>::quiet_NaN(), 2);
-  if (d.has_categorical()) dtrain.set_feature_types(d.feature_types);
-  dtrain.set_labels(d.y);
-  if (!d.group.empty()) dtrain.set_group(d.group);
-  grove_test::booster b(dtrain);
-  for (const auto& [p, v] : def.params) b.set_param(p, v);
-  const int step = std::max(1, def.rounds / 10);
-  for (int done = 0; done < def.rounds;) {
-    const int n = std::min(step, def.rounds - done);
-    b.train(dtrain, n);
-    done += n;
-    std::fprintf(stderr, "[grove_bench] %s: %d/%d rounds, %.1f s\n", def.name.c_str(), done,
-                 def.rounds, now_s() - t0);
-  }
-  json = b.save_json();
+  json = train();
   std::filesystem::create_directories(dir);
   const std::string tmp = path + ".tmp";
   {
@@ -251,9 +273,34 @@ inline std::vector<char> model_json(const model_def& def, const structure& st) {
     if (!out) throw std::runtime_error("cannot write " + tmp);
   }
   std::rename(tmp.c_str(), path.c_str());
-  std::fprintf(stderr, "[grove_bench] %s: trained in %.1f s, saved %s\n", def.name.c_str(),
+  std::fprintf(stderr, "[grove_bench] %s: trained in %.1f s, saved %s\n", name.c_str(),
                now_s() - t0, path.c_str());
   return json;
+}
+
+/// Trains the model (or loads it from the cache) and returns its JSON.
+inline std::vector<char> model_json(const model_def& def, const structure& st) {
+  return cached_model(def.name, def.key(), [&] {
+    const double t0 = now_s();
+    std::fprintf(stderr, "[grove_bench] %s: training %d rounds on %zu rows x %zu features ...\n",
+                 def.name.c_str(), def.rounds, def.train_rows, def.spec.cols);
+    const data d = st.generate(train_seed, def.train_rows);
+    grove_test::dmatrix dtrain(d.X, d.rows, d.cols, std::numeric_limits<float>::quiet_NaN(), 2);
+    if (d.has_categorical()) dtrain.set_feature_types(d.feature_types);
+    dtrain.set_labels(d.y);
+    if (!d.group.empty()) dtrain.set_group(d.group);
+    grove_test::booster b(dtrain);
+    for (const auto& [p, v] : def.params) b.set_param(p, v);
+    const int step = std::max(1, def.rounds / 10);
+    for (int done = 0; done < def.rounds;) {
+      const int n = std::min(step, def.rounds - done);
+      b.train(dtrain, n);
+      done += n;
+      std::fprintf(stderr, "[grove_bench] %s: %d/%d rounds, %.1f s\n", def.name.c_str(), done,
+                   def.rounds, now_s() - t0);
+    }
+    return b.save_json();
+  });
 }
 
 }  // namespace grove_bench

@@ -48,8 +48,7 @@ using grove_bench::model_def;
 using grove_bench::model_json;
 using grove_bench::now_s;
 
-std::size_t batch_rows = 1000;
-int summary_reps = 5;
+grove_bench::summary_flags flags{1000, 5};
 
 /// The two benchmark models contributions are measured on (bench_models.hpp).
 std::vector<model_def> make_model_defs() {
@@ -90,7 +89,7 @@ prepared& prepare(const model_def& def) {
                def.name.c_str(), now_s() - t0, shap.table_bytes() / 1048576.0,
                shap.table_leaves(), shap.path_leaves());
   p->booster = std::make_unique<grove_test::booster>(grove_test::booster::load(json));
-  const grove_bench::data d = st.generate(bench_seed, batch_rows);
+  const grove_bench::data d = st.generate(bench_seed, flags.rows);
   p->X = d.X;
   p->rows = d.rows;
   p->cols = d.cols;
@@ -164,25 +163,10 @@ double median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Own flags first.
-  int kept = 1;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a.rfind("--grove_rows=", 0) == 0)
-      batch_rows = std::strtoull(a.c_str() + 13, nullptr, 10);
-    else if (a.rfind("--grove_summary_reps=", 0) == 0)
-      summary_reps = std::max(1, std::atoi(a.c_str() + 21));
-    else
-      argv[kept++] = argv[i];
-  }
-  argc = kept;
-  if (batch_rows == 0) batch_rows = 1000;
-  grove_test::set_global_verbosity(0);
-  benchmark::Initialize(&argc, argv);
-  benchmark::AddCustomContext("xgboost_version", grove_test::xgboost_version());
-  benchmark::AddCustomContext("xgboost_path",
-                              "XGBoosterPredictFromDMatrix type 2 (pred_contribs), DMatrix built "
-                              "beforehand, nthread set on the booster");
+  grove_bench::start_benchmarks(
+      argc, argv, flags, [](const std::string&) { return false; },
+      "XGBoosterPredictFromDMatrix type 2 (pred_contribs), DMatrix built beforehand, nthread "
+      "set on the booster");
 
   const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
   for (const model_def& def : make_model_defs()) {
@@ -207,14 +191,14 @@ int main(int argc, char** argv) {
 
   // Summary: one thread each, alternating grove and XGBoost, median of the repetitions.
   std::printf("\nSHAP contributions, %zu rows, one thread, median of %d (ns per row):\n",
-              batch_rows, summary_reps);
+              flags.rows, flags.summary_reps);
   std::printf("| model | XGBoost 1.7.4 pred_contribs | grove contribs | grove speedup |\n");
   std::printf("|---|---|---|---|\n");
   for (auto& pp : registry()) {
     prepared& p = *pp;
     p.booster->set_param("nthread", 1);
     std::vector<double> tx, tg;
-    for (int r = 0; r < summary_reps; ++r) {
+    for (int r = 0; r < flags.summary_reps; ++r) {
       double t0 = now_s();
       run_xgboost(p);
       tx.push_back((now_s() - t0) * 1e9 / static_cast<double>(p.rows));
