@@ -300,3 +300,58 @@ TEST_CASE("bitvector: forests the form declines", "[bitvector]") {
   CHECK_FALSE(grove::compile::build_bitvector_forest(vector_leaves).usable());
   CHECK(grove::compile::build_bitvector_forest(f).usable());
 }
+
+TEST_CASE("bitvector: the block plan forced by name, up to 256 leaves", "[bitvector]") {
+  // Trees of up to 256 leaves: the tuning lets the plan take what the form takes.
+  grove::tuning wide_trees;
+  wide_trees.bitvector_max_leaves = kernels::bitvector_max_leaves;
+  std::mt19937 rng(22);
+  const tree_spec specs[] = {{8, 64, 0.3, 40}, {5, 256, 0.2, 60}, {4, 64, 0.3, 700}};
+  int checked = 0;
+  for (const tree_spec& s : specs) {
+    const forest f = grown_forest(rng, s, 24, 2, true);
+    const std::size_t T = f.num_trees();
+    for (grove::isa_kind target : grove::target_ladder) {
+      if (!grove::isa_compiled(target) || !grove::cpu_supports(target)) continue;
+      grove::engine_options options;
+      options.isa = target;
+      options.allow = {grove::plans::bitvector_block::plan_name};
+      options.tuning = wide_trees;
+      const grove::detail::engine e(f, options);
+      const bool has_kernel =
+          grove::detail::engine::plan_runs_on(grove::plans::bitvector_block::plan_name, target);
+      CHECK(e.has_plan(grove::plans::bitvector_block::plan_name) == has_kernel);
+      if (!has_kernel) continue;
+      for (std::size_t n : {std::size_t{32}, std::size_t{257}, std::size_t{700}}) {
+        const std::vector<float> X = test_rows(f, rng, n);
+        const grove::rows x(X.data(), n, static_cast<std::size_t>(f.num_feature));
+        REQUIRE(std::string(e.plan_for(n, false).name()) ==
+                grove::plans::bitvector_block::plan_name);
+        for (float missing : {nan_f, -999.0f})
+          for (const tree_range& range : {tree_range{0, T}, tree_range{T / 3, T - 1}}) {
+            INFO(grove::to_string(target) << ", " << n << " rows, missing " << missing
+                                          << ", trees [" << range.begin << ", " << range.end
+                                          << ")");
+            std::vector<float> got(n * 2, 12345.0f);
+            e.margins(x, missing, range, got.data());
+            CHECK(differences(got, reference_margins(f, X, n, missing, range)) == 0);
+            ++checked;
+          }
+      }
+    }
+  }
+  CHECK(checked > 0);
+  // By default the engine keeps trees of more than 64 leaves on the group walk.
+  std::mt19937 rng2(23);
+  tree_spec big{5, 256, 0.2, 60};
+  forest f = grown_forest(rng2, big, 12, 1, false);
+  std::size_t most = 0;
+  for (const tree& t : f.trees)
+    most = std::max(most, grove::compile::detail::order_leaves(t).leaves.size());
+  grove::engine_options options;
+  options.allow = {grove::plans::bitvector_block::plan_name};
+  CHECK(grove::detail::engine(f, options).has_plan(grove::plans::bitvector_block::plan_name) ==
+        (most <= 64 && grove::detail::engine::plan_runs_on(
+                           grove::plans::bitvector_block::plan_name,
+                           grove::detail::engine(f, options).isa())));
+}

@@ -781,6 +781,77 @@ TEST_CASE("engine: one-row node-mask kernel bit-exact", "[engine]") {
   }
 }
 
+namespace {
+
+/// Checks `f` on random rows and on rows at its thresholds in calls of many rows (and the
+/// calls of few rows beside them), and whether the bitvector block plan is built (on targets
+/// that have its kernel).
+void check_bitvector_blocks(const random_spec& s, std::uint32_t seed, bool expect) {
+  std::mt19937 rng(seed);
+  const forest f = random_forest(rng, s);
+  for (isa_kind target : machine_targets()) {
+    INFO("target " << grove::to_string(target));
+    CHECK(builds(f, target, grove::plans::bitvector_block::plan_name) ==
+          (expect && engine::plan_runs_on(grove::plans::bitvector_block::plan_name, target)));
+  }
+  const coverage before = compared;
+  const auto cols = static_cast<std::size_t>(s.num_feature);
+  for (std::size_t n : {15, 32, 63, 64, 65, 200, 257, 600}) {
+    check_forest(f, random_rows(rng, n, s.num_feature), n, cols, {nan_f, -999.0f, 0.0f},
+                 some_ranges(f.num_trees()), "random seed " + std::to_string(seed));
+    check_forest(f, rows_on_thresholds(f, rng, n), n, cols, {nan_f, -999.0f},
+                 some_ranges(f.num_trees()), "threshold rows, seed " + std::to_string(seed));
+  }
+  if (expect)
+    require_compared(before, {grove::plans::bitvector_block::plan_name},
+                     "bitvector blocks, seed " + std::to_string(seed));
+}
+
+}  // namespace
+
+TEST_CASE("engine: bitvector block kernel bit-exact", "[engine]") {
+  SECTION("lossguide-like trees of 64 leaves, depth up to 14") {
+    random_spec s{30, 1, 40, 14, 0.3};
+    s.max_leaves = 64;
+    check_bitvector_blocks(s, 70, true);
+  }
+  SECTION("136 features, some in several columns") {
+    random_spec s{136, 1, 60, 12, 0.2};
+    s.max_leaves = 64;
+    check_bitvector_blocks(s, 71, true);
+    random_spec two{2, 1, 30, 10, 0.1};  // about 900 thresholds per feature: 4 columns each
+    two.max_leaves = 64;
+    two.plain_thresholds = true;
+    check_bitvector_blocks(two, 72, true);
+  }
+  SECTION("single leaves, stumps, 16 outputs, DART weights") {
+    random_spec s{12, 16, 64, 9, 0.45};
+    s.max_leaves = 40;
+    s.dart = true;
+    check_bitvector_blocks(s, 73, true);
+  }
+  SECTION("depth 6 trees: forced, although the sliced block plan takes them first") {
+    check_bitvector_blocks({20, 2, 30, 6, 0.1}, 74, true);
+    std::mt19937 rng(74);
+    const forest f = random_forest(rng, random_spec{20, 2, 30, 6, 0.1});
+    for (isa_kind target : machine_targets())
+      if (engine::plan_runs_on(grove::plans::sliced_block::plan_name, target))
+        CHECK(std::string(engine(f, options_for(target, 0)).plan_for(1000, false).name()) ==
+              grove::plans::sliced_block::plan_name);
+  }
+  SECTION("what the bitvector block plan does not take") {
+    random_spec many{40, 1, 4, 9, 0.0};  // 512 leaves
+    check_bitvector_blocks(many, 75, false);
+    random_spec cats{8, 1, 20, 9, 0.2};
+    cats.max_leaves = 64;
+    cats.categorical_prob = 0.3;
+    check_bitvector_blocks(cats, 76, false);
+    random_spec outputs{8, 17, 34, 7, 0.2};
+    outputs.max_leaves = 64;
+    check_bitvector_blocks(outputs, 77, false);
+  }
+}
+
 TEST_CASE("engine: calls of few rows walk D = 3 groups when the chosen depth is 4", "[engine]") {
   std::mt19937 rng(60);
   const forest f = random_forest(rng, random_spec{30, 2, 40, 8, 0.02});

@@ -285,8 +285,9 @@ inline void predict(const std::uint8_t* data, std::size_t size) {
   // supported by this CPU (scalar always; the others when built with runtime dispatch, as
   // fuzz_predict and the Catch2 tests are), the group walk at depth 3 and 4, against the
   // reference, bit for bit: the rows as they are (few rows) and repeated to more rows than
-  // tuning::sliced_block_min_rows (blocks of rows).
-  const std::size_t n_many = grove::tuning{}.sliced_block_min_rows + 3;
+  // the block plans take (tuning::sliced_block_min_rows, bitvector_block_min_rows).
+  const std::size_t n_many =
+      std::max(grove::tuning{}.sliced_block_min_rows, grove::tuning{}.bitvector_block_min_rows) + 3;
   std::vector<float> many(n_many * stride + 1);
   for (std::size_t i = 0; i < n_many; ++i)
     std::copy(x.begin() + static_cast<std::ptrdiff_t>((i % n_rows) * stride),

@@ -7,6 +7,7 @@
 ///
 /// Adding a plan: a header defining it (see plans/plan.hpp: plan_entry) and one line here.
 
+#include "grove/plans/bitvector_block.hpp"
 #include "grove/plans/group_walk.hpp"
 #include "grove/plans/node_mask_row.hpp"
 #include "grove/plans/plan.hpp"
@@ -17,6 +18,7 @@ namespace grove::plans {
 
 inline constexpr plan_entry plan_list[] = {
     plan_entry::of<sliced_block>(),   // margins of 32 rows or more, shallow numeric trees
+    plan_entry::of<bitvector_block>(),  // margins of 32 rows or more, trees of at most 64 leaves
     plan_entry::of<sliced_row>(),     // margins of 1 to 15 rows, shallow numeric trees
     plan_entry::of<node_mask_row>(),  // margins of 1 to 15 rows, trees of at most 64 leaves
     plan_entry::of<few_row_walk>(),   // up to 15 rows, when the group walk has depth 4
