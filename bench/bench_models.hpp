@@ -198,6 +198,19 @@ inline std::vector<model_def> make_model_defs() {
                      {"min_child_weight", "0.2"}});
     defs.push_back(d);
   }
+  {
+    model_def d;
+    d.name = "wide";
+    d.title = "wide: depth 6, 200 trees, 1,000 features";
+    d.spec.cols = 1000;
+    d.spec.kind = label_kind::binary;
+    d.spec.nan_rate = 0.05;
+    d.spec.structure_seed = 18;
+    d.train_rows = 20000;
+    d.rounds = 200;
+    d.params = with({{"objective", "binary:logistic"}, {"max_depth", "6"}});
+    defs.push_back(d);
+  }
   return defs;
 }
 

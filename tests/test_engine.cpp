@@ -824,6 +824,9 @@ TEST_CASE("engine: bitvector block kernel bit-exact", "[engine]") {
     two.plain_thresholds = true;
     check_bitvector_blocks(two, 72, true);
   }
+  SECTION("depth 8: up to 256 leaves, slices of several entries per split") {
+    check_bitvector_blocks({30, 1, 20, 8, 0.05}, 78, true);
+  }
   SECTION("single leaves, stumps, 16 outputs, DART weights") {
     random_spec s{12, 16, 64, 9, 0.45};
     s.max_leaves = 40;

@@ -20,9 +20,9 @@ struct tuning {
   std::size_t sliced_block_min_rows = 32;
   /// The same for the bitvector block kernel (its blocks are 64 rows too).
   std::size_t bitvector_block_min_rows = 32;
-  /// Trees of more leaves than this walk the groups: a tree's entries grow with its leaves
-  /// times its depth, and at 256 leaves they no longer beat the group walk.
-  std::size_t bitvector_max_leaves = 64;
+  /// Trees of more leaves than this walk the groups; the bitvector form takes up to 256, and
+  /// depth-8 trees of up to 256 leaves took half the group walk's time (fraud model).
+  std::size_t bitvector_max_leaves = 256;
 
   // ---- Group depth -------------------------------------------------------------------------
   /// Cost of a depth-4 group step in depth-3 steps with AVX-512: one 512-bit compare and a

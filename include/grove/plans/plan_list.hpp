@@ -18,7 +18,7 @@ namespace grove::plans {
 
 inline constexpr plan_entry plan_list[] = {
     plan_entry::of<sliced_block>(),   // margins of 32 rows or more, shallow numeric trees
-    plan_entry::of<bitvector_block>(),  // margins of 32 rows or more, trees of at most 64 leaves
+    plan_entry::of<bitvector_block>(),  // margins of 32 rows or more, trees of at most 256 leaves
     plan_entry::of<sliced_row>(),     // margins of 1 to 15 rows, shallow numeric trees
     plan_entry::of<node_mask_row>(),  // margins of 1 to 15 rows, trees of at most 64 leaves
     plan_entry::of<few_row_walk>(),   // up to 15 rows, when the group walk has depth 4
