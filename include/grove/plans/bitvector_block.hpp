@@ -45,6 +45,7 @@ class bitvector_block : public plan {
         b_(std::move(b)),
         output_(c.forest.tree_output),
         base_margin_(c.forest.base_margin),
+        columns_(b_.column_feature),
         quantize_(c.kernels.bitvector_quantize),
         trees_(c.kernels.bitvector_trees) {
     view_ = {b_.num_columns,        b_.column_levels.data(), b_.probe.data(),
@@ -55,7 +56,7 @@ class bitvector_block : public plan {
 
   std::size_t bytes() const noexcept override {
     return vector_bytes(b_.column_feature) + b_.bytes() + vector_bytes(output_) +
-           vector_bytes(base_margin_);
+           vector_bytes(base_margin_) + columns_.bytes();
   }
 
   /// Groups of up to bitvector_max_blocks blocks of 64 rows: each block's features column by
@@ -69,7 +70,7 @@ class bitvector_block : public plan {
     alignas(64) float acc[B * max_value_outputs * R];
     const std::size_t K = base_margin_.size();
     const std::size_t C = static_cast<std::size_t>(b_.num_columns);
-    const slot_map columns{b_.column_feature.data(), C};
+    const slot_map columns = columns_.map();
     for (std::size_t r0 = 0; r0 < c.x.num_rows; r0 += B * R) {
       const std::size_t rows = std::min(B * R, c.x.num_rows - r0);
       const std::size_t blocks = (rows + R - 1) / R;
@@ -94,6 +95,7 @@ class bitvector_block : public plan {
   compile::bitvector_forest b_;
   std::vector<std::int32_t> output_;
   std::vector<float> base_margin_;
+  slot_table columns_;
   kernels::bitvector_quantize_fn quantize_;
   kernels::bitvector_trees_fn trees_;
   kernels::bitvector_view view_{};
