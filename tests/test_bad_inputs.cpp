@@ -985,7 +985,7 @@ TEST_CASE("grove-predict: one line per row, values that read back to XGBoost's f
     if (c.exact) {
       CHECK(count_bit_mismatches(got, expected.values) == 0);
     } else {
-      CHECK(grove_test::count_relative_mismatches(got, expected.values, 1e-6) == 0);
+      CHECK(grove_test::count_ulp_mismatches(got, expected.values, grove_test::value_ulps) == 0);
     }
   }
   // Rows from stdin give the same output as from the file.

@@ -4,7 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -14,7 +16,7 @@
 
 namespace fs = std::filesystem;
 using grove_test::count_bit_mismatches;
-using grove_test::count_relative_mismatches;
+using grove_test::count_ulp_mismatches;
 using grove_test::dump_options;
 
 namespace {
@@ -59,7 +61,7 @@ void check_case(const grove::predictor& p, const grove_test::dense_rows_t& x,
     INFO("threads " << threads);
     const std::vector<float> got = p.predict(rows, o);
     if (o.kind == grove::output::value)
-      CHECK(count_relative_mismatches(got, expected.values, 1e-6) == 0);
+      CHECK(count_ulp_mismatches(got, expected.values, grove_test::value_ulps) == 0);
     else
       CHECK(count_bit_mismatches(got, expected.values) == 0);
   }
@@ -127,4 +129,25 @@ TEST_CASE("models saved by XGBoost 3.5 give its margins bit for bit", "[fixtures
     ++models;
   }
   CHECK(models >= 4);
+}
+
+TEST_CASE("value comparison: within one float, infinities and NaN exact", "[fixtures]") {
+  const float inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float big = std::numeric_limits<float>::max();
+  const auto mismatches = [](float a, float b) {
+    return count_ulp_mismatches({a}, {b}, grove_test::value_ulps);
+  };
+  CHECK(mismatches(0.5f, 0.5f) == 0);
+  CHECK(mismatches(std::nextafter(0.5f, 1.0f), 0.5f) == 0);
+  CHECK(mismatches(std::nextafter(std::nextafter(0.5f, 1.0f), 1.0f), 0.5f) == 1);
+  CHECK(mismatches(-0.0f, 0.0f) == 0);
+  CHECK(mismatches(-1e-45f, 1e-45f) == 1);  // two floats apart across zero
+  CHECK(mismatches(big, inf) == 1);
+  CHECK(mismatches(inf, -inf) == 1);
+  CHECK(mismatches(-inf, -inf) == 0);
+  CHECK(mismatches(nan, nan) == 0);
+  CHECK(mismatches(nan, 1.0f) == 1);
+  CHECK(mismatches(1.0f, nan) == 1);
+  CHECK(count_ulp_mismatches({1.0f, 2.0f}, {1.0f}, grove_test::value_ulps) == 1);
 }

@@ -21,7 +21,7 @@
 
 namespace fs = std::filesystem;
 using grove_test::count_bit_mismatches;
-using grove_test::count_relative_mismatches;
+using grove_test::count_ulp_mismatches;
 
 namespace {
 
@@ -148,8 +148,8 @@ TEST_CASE("inputs: NaN, infinities, denormals, -0, huge values and thresholds ma
         CHECK(count_bit_mismatches(p.predict(view, with(grove::output::margin, missing, threads)),
                                    want_margin.values) == 0);
         CHECK(
-            count_relative_mismatches(p.predict(view, with(grove::output::value, missing, threads)),
-                                      want_value.values, 1e-6) == 0);
+            count_ulp_mismatches(p.predict(view, with(grove::output::value, missing, threads)),
+                                 want_value.values, grove_test::value_ulps) == 0);
       }
     }
     // Leaf ids through a DMatrix, which refuses infinities: the same rows with +-3e38 instead.

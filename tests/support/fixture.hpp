@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <grove/io/load_options.hpp>
@@ -19,19 +20,6 @@ using dense_rows_t = grove::io::dense_rows;
 inline std::string fixtures_dir() { return GROVE_FIXTURES_DIR; }
 inline std::string shared_models_dir() { return GROVE_SHARED_MODELS_DIR; }
 
-inline grove::io::dense_rows read_csv_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  return grove::io::read_csv(in, path);
-}
-
-inline nlohmann::json read_json_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  return nlohmann::json::parse(in);
-}
-
-/// Number of float entries whose bits differ (NaN payloads compared as bits too).
 /// Load options for a fixture's dump.json (from its meta.json): what the dump itself does
 /// not carry.
 inline grove::load_options dump_options(const nlohmann::json& meta) {
@@ -43,6 +31,8 @@ inline grove::load_options dump_options(const nlohmann::json& meta) {
   return o;
 }
 
+/// Number of float entries whose bits differ (NaN payloads compared as bits too), plus the
+/// difference in length.
 inline std::size_t count_bit_mismatches(const std::vector<float>& a, const std::vector<float>& b) {
   std::size_t n = 0;
   for (std::size_t i = 0; i < a.size() && i < b.size(); ++i)
@@ -50,17 +40,31 @@ inline std::size_t count_bit_mismatches(const std::vector<float>& a, const std::
   return n + (a.size() > b.size() ? a.size() - b.size() : b.size() - a.size());
 }
 
-/// Entries where |a - b| > rel * |b| (NaN must match NaN).
-inline std::size_t count_relative_mismatches(const std::vector<float>& a,
-                                             const std::vector<float>& b, double rel) {
-  std::size_t n = a.size() == b.size() ? 0 : 1;
+/// Distance in representable floats between two finite values (0 between -0 and +0).
+inline std::uint64_t ulp_distance(float a, float b) {
+  const auto ordered = [](float v) {
+    std::int32_t i;
+    std::memcpy(&i, &v, sizeof i);
+    // Sign-magnitude to a line: negative floats below zero in the order of their values.
+    return i < 0 ? -static_cast<std::int64_t>(i & 0x7fffffff) : static_cast<std::int64_t>(i);
+  };
+  const std::int64_t d = ordered(a) - ordered(b);
+  return static_cast<std::uint64_t>(d < 0 ? -d : d);
+}
+
+/// Entries of a (grove's values) further than max_ulps floats from b (XGBoost's), plus the
+/// difference in length. Infinities and NaN are exact: an infinity equals only the same
+/// infinity, NaN only NaN.
+inline std::size_t count_ulp_mismatches(const std::vector<float>& a, const std::vector<float>& b,
+                                        std::uint64_t max_ulps) {
+  std::size_t n = a.size() > b.size() ? a.size() - b.size() : b.size() - a.size();
   for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
-    if (std::isnan(a[i]) || std::isnan(b[i])) {
+    if (std::isnan(a[i]) || std::isnan(b[i]))
       n += std::isnan(a[i]) != std::isnan(b[i]);
-      continue;
-    }
-    const double d = std::abs(static_cast<double>(a[i]) - static_cast<double>(b[i]));
-    n += d > rel * std::abs(static_cast<double>(b[i]));
+    else if (std::isinf(a[i]) || std::isinf(b[i]))
+      n += a[i] != b[i];
+    else
+      n += ulp_distance(a[i], b[i]) > max_ulps;
   }
   return n;
 }
@@ -80,5 +84,10 @@ inline std::size_t count_contrib_mismatches(const std::vector<float>& a,
   }
   return n;
 }
+
+/// Transformed outputs (output::value) agree with XGBoost's within this many floats: the
+/// margins are bit-identical, and a transform computed with another libm may round its last
+/// bit differently.
+inline constexpr std::uint64_t value_ulps = 1;
 
 }  // namespace grove_test
