@@ -224,10 +224,10 @@ TEST_CASE("single-byte corruptions load and predict, or fail with grove::error",
       {fixture_dir("categorical_partition") / "model.json",
        fixture_dir("categorical_partition") / "X.csv", 150},
       {fixture_dir("dart_binary") / "model.ubj", fixture_dir("dart_binary") / "X.csv", 100}};
-  const fs::path shared = fs::path(grove_test::shared_models_dir()) / "xgboost-3.5";
-  for (const char* name : {"categorical", "multi_output_tree"})
-    if (fs::exists(shared / name / "model.ubj"))
-      targets.push_back({shared / name / "model.ubj", shared / name / "X.csv", 100});
+  for (const char* name : {"categorical", "multi_output_tree"}) {
+    const fs::path dir = grove_test::model35(name);
+    targets.push_back({dir / "model.ubj", dir / "X.csv", 100});
+  }
   for (const target& t : targets) {
     const std::string original = read_bytes(t.file);
     const auto x = grove_test::read_csv_file(t.rows.string());

@@ -26,6 +26,7 @@
 #include "grove/ir/builder.hpp"
 #include "grove/ir/reference.hpp"
 #include "grove/model.hpp"
+#include "support/fixture.hpp"
 #include "support/forced_plans.hpp"
 #include "support/model_json.hpp"
 #include "support/xgboost_oracle.hpp"
@@ -457,16 +458,7 @@ TEST_CASE("engine: fixtures bit-exact, every plan on every target", "[engine]") 
 }
 
 TEST_CASE("engine: shared XGBoost 3.5 models bit-exact", "[engine]") {
-#if defined(GROVE_SHARED_MODELS_DIR)
-  const fs::path root = fs::path(GROVE_SHARED_MODELS_DIR) / "xgboost-3.5";
-#else
-  const fs::path root =
-      fs::path(__FILE__).parent_path() / ".." / ".." / "shared" / "models" / "xgboost-3.5";
-#endif
-  if (!fs::is_directory(root)) {
-    WARN("skipped: " << root << " does not exist");
-    return;
-  }
+  const fs::path root = grove_test::models35_dir();
   const coverage before = compared;
   int models = 0;
   for (const auto& entry : fs::directory_iterator(root)) {
@@ -474,7 +466,7 @@ TEST_CASE("engine: shared XGBoost 3.5 models bit-exact", "[engine]") {
     check_model_dir(entry.path());
     ++models;
   }
-  CHECK(models > 0);
+  CHECK(models >= 4);
   require_compared(before,
                    {grove::plans::group_walk::plan_name, grove::plans::few_row_walk::plan_name},
                    "XGBoost 3.5 models");

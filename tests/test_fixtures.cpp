@@ -105,30 +105,42 @@ TEST_CASE("dump_model JSON fixtures match XGBoost 1.7.4", "[fixtures][dump]") {
   CHECK(compared >= 60);
 }
 
-TEST_CASE("models saved by XGBoost 3.5 give its margins bit for bit", "[fixtures][xgboost3]") {
-  const fs::path root = fs::path(grove_test::shared_models_dir()) / "xgboost-3.5";
-  if (!fs::exists(root)) {
-    WARN("no " << root << ": skipped");
-    return;
-  }
-  std::size_t models = 0;
+TEST_CASE("models saved by XGBoost 3.5 give its margins, values and leaves",
+          "[fixtures][xgboost3]") {
+  const fs::path root = grove_test::models35_dir();
+  std::size_t models = 0, compared = 0;
   for (const auto& entry : fs::directory_iterator(root)) {
     if (!entry.is_directory()) continue;
     const fs::path dir = entry.path();
     const auto x = grove_test::read_csv_file((dir / "X.csv").string());
-    const auto expected = grove_test::read_csv_file((dir / "margin.csv").string());
+    const grove::rows rows(x.values.data(), x.num_rows, x.num_cols);
     for (const char* file : {"model.json", "model.ubj"}) {
       INFO((dir / file).string());
       const grove::predictor p(grove::load((dir / file).string()));
-      grove::predict_options o;
-      o.kind = grove::output::margin;
-      REQUIRE(p.output_width(o) == expected.num_cols);
-      const auto got = p.predict(grove::rows(x.values.data(), x.num_rows, x.num_cols), o);
-      CHECK(count_bit_mismatches(got, expected.values) == 0);
+      // margin.csv: XGBoosterPredictFromDense; pred.csv and leaf.csv: XGBoost 3.5's predict.
+      for (const char* csv : {"margin.csv", "pred.csv", "leaf.csv"}) {
+        INFO(csv);
+        const auto expected = grove_test::read_csv_file((dir / csv).string());
+        grove::predict_options o;
+        o.kind = output_kind(std::string(csv).substr(0, std::string(csv).find('.')));
+        REQUIRE(p.output_width(o) == expected.num_cols);
+        for (std::size_t threads : {1, 2}) {
+          o.threads = threads;
+          INFO("threads " << threads);
+          const std::vector<float> got = p.predict(rows, o);
+          REQUIRE(got.size() == expected.values.size());
+          if (o.kind == grove::output::value)
+            CHECK(count_ulp_mismatches(got, expected.values, grove_test::value_ulps) == 0);
+          else
+            CHECK(count_bit_mismatches(got, expected.values) == 0);
+          ++compared;
+        }
+      }
     }
     ++models;
   }
   CHECK(models >= 4);
+  CHECK(compared == models * 2 * 3 * 2);
 }
 
 TEST_CASE("value comparison: within one float, infinities and NaN exact", "[fixtures]") {

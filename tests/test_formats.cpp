@@ -15,7 +15,6 @@
 #include <iterator>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -56,15 +55,8 @@ sample fixture(const std::string& name) {
   return load_sample(fs::path(grove_test::fixtures_dir()) / name);
 }
 
-/// A model saved by XGBoost 3.5, when the shared models are present.
-std::optional<sample> model35(const std::string& name) {
-  const fs::path dir = fs::path(grove_test::shared_models_dir()) / "xgboost-3.5" / name;
-  if (!fs::exists(dir / "model.ubj")) {
-    WARN("no " << dir << ": skipped");
-    return std::nullopt;
-  }
-  return load_sample(dir);
-}
+/// A model saved by XGBoost 3.5 (a missing folder is an error: these tests need it).
+sample model35(const std::string& name) { return load_sample(grove_test::model35(name)); }
 
 enum class encoding { text, ubjson, ubjson_sized, ubjson_typed };
 const encoding all_encodings[] = {encoding::text, encoding::ubjson, encoding::ubjson_sized,
@@ -161,8 +153,8 @@ TEST_CASE("nlohmann's JSON text and UBJSON of real models load like XGBoost's fi
   }
   for (const char* name : {"binary_nan_d6", "categorical", "multi_output_tree", "softprob"}) {
     INFO(name);
-    const auto s = model35(name);
-    if (s) check_all_encodings(s->document(), *s);
+    const sample s = model35(name);
+    check_all_encodings(s.document(), s);
   }
 }
 
@@ -241,17 +233,16 @@ TEST_CASE("base_score in every form XGBoost writes", "[formats][base_score]") {
     }
   }
   SECTION("per-class list of a 3.5 model, also in parentheses") {
-    const auto s = model35("softprob");
-    if (!s) return;
-    json doc = s->document();
+    const sample s = model35("softprob");
+    json doc = s.document();
     json& bs = doc["learner"]["learner_model_param"]["base_score"];
     std::string list = bs.get<std::string>();
     REQUIRE(list.front() == '[');
-    check_all_encodings(doc, *s);
+    check_all_encodings(doc, s);
     list.front() = '(';
     list.back() = ')';
     bs = list;
-    check_all_encodings(doc, *s);
+    check_all_encodings(doc, s);
   }
 }
 
@@ -259,17 +250,16 @@ TEST_CASE("iteration_indptr present or absent gives the same rounds", "[formats]
   SECTION("removed from XGBoost 3.5 models") {
     for (const char* name : {"softprob", "multi_output_tree", "binary_nan_d6"}) {
       INFO(name);
-      const auto s = model35(name);
-      if (!s) continue;
-      json doc = s->document();
+      const sample s = model35(name);
+      json doc = s.document();
       REQUIRE(booster_model(doc).contains("iteration_indptr"));
       const grove::model original = load_bytes(encode(doc, encoding::text));
       booster_model(doc).erase("iteration_indptr");
       for (encoding e : all_encodings) {
         INFO(encoding_name(e));
         const grove::model derived = load_bytes(encode(doc, e));
-        check_margins(derived, *s);
-        check_same_rounds(original, derived, s->x);
+        check_margins(derived, s);
+        check_same_rounds(original, derived, s.x);
       }
     }
   }
@@ -372,9 +362,8 @@ TEST_CASE("tree fields written by older and newer versions", "[formats][tree]") 
     check_all_encodings(doc, s);
   }
   SECTION("a 3.5 model with 1.7's size_leaf_vector \"0\" and boolean default_left") {
-    const auto s35 = model35("binary_nan_d6");
-    if (!s35) return;
-    json doc = s35->document();
+    const sample s35 = model35("binary_nan_d6");
+    json doc = s35.document();
     for (json& t : booster_model(doc)["trees"]) {
       REQUIRE(t["tree_param"]["size_leaf_vector"] == "1");
       t["tree_param"]["size_leaf_vector"] = "0";
@@ -382,7 +371,7 @@ TEST_CASE("tree fields written by older and newer versions", "[formats][tree]") 
       for (const json& d : t["default_left"]) flags.push_back(d.get<int>() != 0);
       t["default_left"] = flags;
     }
-    check_all_encodings(doc, *s35);
+    check_all_encodings(doc, s35);
   }
 }
 
@@ -399,7 +388,8 @@ TEST_CASE("the Config and Model snapshot wrapper", "[formats][wrapper]") {
     const sample s = fixture(name);
     check_all_encodings(wrap(s.document()), s);
   }
-  if (const auto s = model35("categorical")) check_all_encodings(wrap(s->document()), *s);
+  const sample s35 = model35("categorical");
+  check_all_encodings(wrap(s35.document()), s35);
 }
 
 TEST_CASE("feature names as XGBoost reads them", "[formats][names]") {
@@ -436,9 +426,8 @@ TEST_CASE("bare NaN and Infinity tokens in JSON text", "[formats][nonfinite]") {
       check_margins(load_bytes(text), s);
     }
     // The 3.5 categorical model writes 1E-45 there; 3.0.0 wrote NaN.
-    const auto s = model35("categorical");
-    if (!s) return;
-    json doc = s->document();
+    const sample s = model35("categorical");
+    json doc = s.document();
     std::size_t replaced = 0;
     for (json& t : booster_model(doc)["trees"])
       for (std::size_t n = 0; n < t["split_type"].size(); ++n)
@@ -449,7 +438,7 @@ TEST_CASE("bare NaN and Infinity tokens in JSON text", "[formats][nonfinite]") {
     REQUIRE(replaced > 0);
     std::string text = doc.dump();
     REQUIRE(replace_all(text, "98765.4375", "NaN") == replaced);
-    check_margins(load_bytes(text), *s);
+    check_margins(load_bytes(text), s);
   }
   SECTION("an Infinity / -Infinity leaf gives an infinite margin") {
     const sample s = fixture("obj_reg_squarederror");
@@ -512,10 +501,9 @@ TEST_CASE("bare NaN and Infinity tokens in JSON text", "[formats][nonfinite]") {
 
 TEST_CASE("vector-leaf trees: the 2.0-3.1 layout equals the 3.2+ layout",
           "[formats][vector_leaf]") {
-  const auto s = model35("multi_output_tree");
-  if (!s) return;
-  json doc = s->document();
-  check_all_encodings(doc, *s);
+  const sample s = model35("multi_output_tree");
+  json doc = s.document();
+  check_all_encodings(doc, s);
   // 3.2+: a leaf's values are row right_children[leaf] of leaf_weights. 2.0-3.1: they are
   // base_weights[leaf * n_t ...], right_children is -1 on leaves, leaf split_conditions NaN
   // (2.0-3.0.0), no leaf_weights / loss_changes / sum_hessian.
@@ -543,7 +531,7 @@ TEST_CASE("vector-leaf trees: the 2.0-3.1 layout equals the 3.2+ layout",
   }
   REQUIRE(leaves_with_row > 0);
   doc["version"] = {2, 1, 4};
-  check_all_encodings(doc, *s);
+  check_all_encodings(doc, s);
 }
 
 TEST_CASE("the format is chosen by content, not by name", "[formats][sniff]") {

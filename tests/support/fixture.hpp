@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <grove/io/load_options.hpp>
 #include <grove/io/rows_text.hpp>
@@ -19,6 +20,36 @@ using dense_rows_t = grove::io::dense_rows;
 
 inline std::string fixtures_dir() { return GROVE_FIXTURES_DIR; }
 inline std::string shared_models_dir() { return GROVE_SHARED_MODELS_DIR; }
+
+/// ../shared/models/xgboost-3.5, the models XGBoost 3.5 saved. They are part of what the suite
+/// proves (vector-leaf trees, per-class and bracketed base scores, the 3.x layouts), so a missing
+/// folder fails the test that needs it instead of shrinking the run.
+inline std::filesystem::path models35_dir() {
+  const std::filesystem::path dir = std::filesystem::path(shared_models_dir()) / "xgboost-3.5";
+  if (!std::filesystem::is_directory(dir))
+    throw std::runtime_error(dir.string() + " is missing: the XGBoost 3.5 models are required");
+  return dir;
+}
+
+/// One model of models35_dir() (binary_nan_d6, categorical, softprob, multi_output_tree).
+inline std::filesystem::path model35(const std::string& name) {
+  const std::filesystem::path dir = models35_dir() / name;
+  if (!std::filesystem::exists(dir / "model.json"))
+    throw std::runtime_error((dir / "model.json").string() + " is missing");
+  return dir;
+}
+
+inline grove::io::dense_rows read_csv_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  return grove::io::read_csv(in, path);
+}
+
+inline nlohmann::json read_json_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  return nlohmann::json::parse(in);
+}
 
 /// Load options for a fixture's dump.json (from its meta.json): what the dump itself does
 /// not carry.
