@@ -363,7 +363,7 @@ TEST_CASE("contribs: a dump without stats is refused, one with stats is not", "[
   const booster b = train(c, d);
   grove::load_options lo;
   lo.objective = c.objective;
-  lo.base_score = 0.5f;
+  lo.base_score = c.base_score.empty() ? 0.5f : std::stof(c.base_score);  // a dump has none
   lo.num_feature = static_cast<std::int64_t>(c.cols);
   const std::string without = b.dump_json(false), with = b.dump_json(true);
   const grove::predictor bare(grove::load_from_memory(without.data(), without.size(), lo));

@@ -1,8 +1,9 @@
 // Differential test against the XGBoost C library at test time: many small random models
 // (objectives, depths, missing rates, categorical columns, multi-class, DART, parallel trees,
-// lossguide growth, custom base scores) are trained, saved, loaded by grove, and predicted by
-// both on held-out rows. Margins and leaves must be identical bit for bit; values within one
-// float (grove_test::value_ulps).
+// lossguide growth, custom base scores, and categorical columns with a user `missing` and with
+// multi-class objectives; the test counts each) are trained, saved, loaded by grove, and
+// predicted by both on held-out rows. Margins and leaves must be
+// identical bit for bit; values within one float (grove_test::value_ulps).
 
 #include <catch2/catch.hpp>
 
@@ -73,5 +74,31 @@ void compare_model(const model_config& c, std::uint64_t seed) {
 
 TEST_CASE("random models: grove equals the XGBoost C library", "[differential]") {
   set_global_verbosity(0);
-  for (std::uint64_t i = 0; i < 180; ++i) compare_model(config_for(i), 100 + i);
+  constexpr std::uint64_t models = 180;
+  // What the header promises, counted: each kind of model occurs.
+  std::size_t base_score = 0, categorical = 0, categorical_missing = 0, categorical_multiclass = 0,
+              custom_missing = 0, multiclass = 0, dart = 0, parallel = 0, lossguide = 0;
+  for (std::uint64_t i = 0; i < models; ++i) {
+    const model_config c = config_for(i);
+    const bool multi = c.kind.kind == task_kind::multiclass;
+    base_score += !c.base_score.empty();
+    categorical += c.categorical;
+    categorical_missing += c.categorical && !std::isnan(c.custom_missing);
+    categorical_multiclass += c.categorical && multi;
+    custom_missing += !std::isnan(c.custom_missing);
+    multiclass += multi;
+    dart += c.dart;
+    parallel += c.parallel_trees > 1;
+    lossguide += c.lossguide;
+    compare_model(c, 100 + i);
+  }
+  CHECK(base_score >= 5);
+  CHECK(categorical >= 30);
+  CHECK(categorical_missing >= 5);
+  CHECK(categorical_multiclass >= 5);
+  CHECK(custom_missing >= 20);
+  CHECK(multiclass >= 10);
+  CHECK(dart >= 20);
+  CHECK(parallel >= 10);
+  CHECK(lossguide >= 20);
 }

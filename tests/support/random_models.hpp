@@ -66,12 +66,17 @@ inline model_config config_for(std::uint64_t i, int max_depth = 8) {
   c.depth = 1 + static_cast<int>((i * 7) % static_cast<std::uint64_t>(max_depth));
   c.rounds = 3 + static_cast<int>((i * 5) % 10);
   c.nan_rate = std::vector<double>{0.0, 0.1, 0.4}[(i / 2) % 3];
-  c.categorical = i % 3 == 1;
+  // Every third model has categorical columns, and so do the multi-class models of every other
+  // pass through the objectives (i % 3 == 1 never meets a multi-class objective).
+  c.categorical = i % 3 == 1 || (kind.kind == task_kind::multiclass && (i / 18) % 2 == 0);
   c.dart = i % 5 == 2;
   c.parallel_trees = i % 7 == 3 ? 2 : 1;
   c.lossguide = i % 4 == 3;
-  if (i % 6 == 5) c.custom_missing = -999.0f;
-  if (i % 9 == 4 && (objective == "binary:logistic" || objective == "reg:squarederror"))
+  // i % 6 == 5 is never categorical; i % 12 == 4 is.
+  if (i % 6 == 5 || i % 12 == 4) c.custom_missing = -999.0f;
+  // The first of every three passes through the objectives: its two models whose objective
+  // takes a base score in (0, 1).
+  if ((i / 18) % 3 == 0 && (objective == "binary:logistic" || objective == "reg:squarederror"))
     c.base_score = "0.37";
   c.cols = 3 + (i * 11) % 20;
   return c;
