@@ -105,28 +105,13 @@ std::vector<fs::path> fixture_dirs() {
   return dirs;
 }
 
-/// XGBoost's model restricted to rounds [begin, end) (XGBoosterSlice), as a new booster.
-/// XGBoost's pred_contribs refuses iteration_begin > 0 and says to slice the model instead.
-booster slice(const booster& b, int begin, int end) {
-  BoosterHandle h = nullptr;
-  detail::check(XGBoosterSlice(b.handle(), begin, end, 1, &h), "XGBoosterSlice");
-  bst_ulong len = 0;
-  const char* buf = nullptr;
-  const int rc = XGBoosterSaveModelToBuffer(h, "{\"format\": \"json\"}", &len, &buf);
-  std::vector<char> bytes;
-  if (rc == 0) bytes.assign(buf, buf + len);
-  XGBoosterFree(h);
-  detail::check(rc, "XGBoosterSaveModelToBuffer");
-  return booster::load(bytes);
-}
-
 /// XGBoost's contributions for rounds [begin, end) (end 0: all).
 std::vector<float> xgboost_contribs(const booster& b, const std::vector<float>& X,
                                     std::size_t rows, std::size_t cols, float missing, int begin,
                                     int end) {
   const dmatrix d(X, rows, cols, missing);
   if (begin == 0) return predict_dmatrix(b, d, pred_type::contrib, 0, end).values;
-  const booster part = slice(b, begin, end == 0 ? b.boosted_rounds() : end);
+  const booster part = b.slice(begin, end == 0 ? b.boosted_rounds() : end);
   return predict_dmatrix(part, d, pred_type::contrib).values;
 }
 

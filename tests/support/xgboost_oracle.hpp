@@ -346,6 +346,22 @@ class booster {
   }
   static booster load(const std::vector<char>& buf) { return load(buf.data(), buf.size()); }
 
+  /// The model restricted to rounds [begin, end) (XGBoosterSlice), as a new booster saved and
+  /// loaded again. XGBoost's pred_leaf and pred_contribs refuse iteration_begin > 0 and say to
+  /// slice the model instead; the trees keep their node ids.
+  booster slice(int begin, int end) const {
+    BoosterHandle h = nullptr;
+    detail::check(XGBoosterSlice(handle_, begin, end, 1, &h), "XGBoosterSlice");
+    bst_ulong len = 0;
+    const char* buf = nullptr;
+    const int rc = XGBoosterSaveModelToBuffer(h, "{\"format\": \"json\"}", &len, &buf);
+    std::vector<char> bytes;
+    if (rc == 0) bytes.assign(buf, buf + len);
+    XGBoosterFree(h);
+    detail::check(rc, "XGBoosterSaveModelToBuffer");
+    return load(bytes);
+  }
+
   booster(const booster&) = delete;
   booster& operator=(const booster&) = delete;
   booster(booster&& o) noexcept : handle_(std::exchange(o.handle_, nullptr)) {}
