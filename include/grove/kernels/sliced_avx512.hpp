@@ -98,7 +98,9 @@ struct avx512bw_sliced_ops {
         }
     for (int i = 0; i < n_v; ++i)
       for (int k = 0; k < 4; ++k) {
-        const __m128i bins = _mm512_cvtepi32_epi8(b[i][k]);
+        // The zero-masked form (every lane kept: the same vpmovdb): GCC 12's unmasked one passes
+        // _mm_undefined_si128() and trips its own -Wuninitialized under -Wall -Werror.
+        const __m128i bins = _mm512_maskz_cvtepi32_epi8(0xFFFF, b[i][k]);
         const __mmask16 missing = _mm512_cmp_ps_mask(v[i][k], v[i][k], _CMP_UNORD_Q);
         _mm_store_si128(reinterpret_cast<__m128i*>(q[i] + 16 * k), bins);
         _mm_store_si128(reinterpret_cast<__m128i*>(q[i] + sliced_rows + 16 * k),
