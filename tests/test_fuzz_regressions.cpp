@@ -56,7 +56,8 @@ TEST_CASE("fuzz: saved crash inputs replay without a finding", "[fuzz]") {
 }
 
 TEST_CASE("fuzz: the seed corpus goes through every entry", "[fuzz]") {
-  std::size_t seeds = 0;
+  std::size_t seeds = 0, saved_models = 0;
+  const std::size_t compared_before = grove_fuzz::detail::xgboost_comparisons();
   for (const auto& e : fs::directory_iterator(GROVE_FIXTURES_DIR)) {
     if (!e.is_directory()) continue;
     for (const char* name : {"model.json", "model.ubj", "dump.json"}) {
@@ -67,10 +68,14 @@ TEST_CASE("fuzz: the seed corpus goes through every entry", "[fuzz]") {
       for (const grove_fuzz::target t : all_targets)
         CHECK_NOTHROW(grove_fuzz::run(t, bytes.data(), bytes.size()));
       // Saved models load, so the predict entry must get all the way through its checks.
-      if (std::string(name) != "dump.json")
+      if (std::string(name) != "dump.json") {
         CHECK_NOTHROW(grove_fuzz::predict(bytes.data(), bytes.size()));
+        ++saved_models;
+      }
       ++seeds;
     }
   }
   CHECK(seeds >= 90);
+  // Every saved model went through the XGBoost comparison (twice: the run above, then predict).
+  CHECK(grove_fuzz::detail::xgboost_comparisons() - compared_before == 2 * saved_models);
 }

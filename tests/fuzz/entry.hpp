@@ -22,6 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include "support/xgboost_oracle.hpp"
+
 namespace grove_fuzz {
 
 /// A check of the fuzz harness failed: a real finding (never caught by run()).
@@ -201,18 +203,69 @@ inline bool same_bits(const float* a, const float* b, std::size_t n) {
   return n == 0 || std::memcmp(a, b, n * sizeof(float)) == 0;
 }
 
+/// Inputs compared with the XGBoost C library so far (the replay test checks that its seeds are).
+inline std::size_t& xgboost_comparisons() {
+  static std::size_t count = 0;
+  return count;
+}
+
+/// The differential step: the model bytes grove loaded as a save_model file go to the XGBoost C
+/// library too, and when it also accepts them and the rows, its margins must equal grove's bit
+/// for bit. grove's loader and validator run first, so XGBoost's loader, which trusts its input,
+/// only sees models grove accepted. DART margins come from XGBoost's DMatrix path (its in-place
+/// path adds and removes the intercept around each tree), which refuses infinities: those rows
+/// take +-3e38 instead, for both.
+inline void compare_with_xgboost(const std::uint8_t* data, std::size_t size,
+                                 const grove::predictor& p, const grove::rows& x,
+                                 grove::predict_options o) {
+  o.kind = grove::output::margin;
+  o.threads = 1;
+  const std::size_t nf = p.num_feature();
+  std::vector<float> xs(x.num_rows * nf);
+  for (std::size_t i = 0; i < x.num_rows; ++i)
+    std::copy(x.row(i), x.row(i) + nf, xs.begin() + static_cast<std::ptrdiff_t>(i * nf));
+  std::vector<float> want;
+  bool dart = false;
+  try {
+    static const bool quiet = (grove_test::set_global_verbosity(0), true);
+    (void)quiet;
+    grove_test::booster b = grove_test::booster::load(data, size);
+    b.set_param("nthread", 1);
+    dart = b.save_config().find("\"dart\"") != std::string::npos;
+    if (dart)
+      for (float& v : xs)
+        if (std::isinf(v)) v = v > 0 ? 3e38f : -3e38f;
+    const int begin = static_cast<int>(o.iteration_begin), end = static_cast<int>(o.iteration_end);
+    want = dart ? b.predict_dmatrix(grove_test::dmatrix(xs, x.num_rows, nf, o.missing),
+                                    grove_test::pred_type::margin, begin, end)
+                      .values
+                : b.predict_dense(xs.data(), x.num_rows, nf, o.missing,
+                                  grove_test::pred_type::margin, begin, end)
+                      .values;
+  } catch (const std::runtime_error&) {
+    return;  // XGBoost refused the model, the rows or the range: nothing to compare
+  }
+  const std::vector<float> got = p.predict(grove::rows(xs.data(), x.num_rows, nf), o);
+  require(got.size() == want.size() && same_bits(got.data(), want.data(), got.size()),
+          std::string("margins differ from the XGBoost C library's") + (dart ? " (DART)" : ""));
+  ++xgboost_comparisons();
+}
+
 }  // namespace detail
 
 /// Loads the bytes as a saved model, else as a dump; predicts a few deterministic awkward rows
 /// through grove::predictor for every output kind, and through every plan of the engine on
-/// every target, and compares with ir::reference_* called directly, bit for bit.
+/// every target, and compares with ir::reference_* called directly, bit for bit; a saved model
+/// that the XGBoost C library accepts too is compared with its margins (compare_with_xgboost).
 inline void predict(const std::uint8_t* data, std::size_t size) {
   const std::uint64_t h = hash_bytes(data, size);
+  bool saved_model = true;
   grove::model m = [&] {
     try {
       return grove::load_from_memory(data, size);
     } catch (const grove::error& e) {
       if (e.code() == grove::error_code::parse) throw;
+      saved_model = false;
       return grove::load_from_memory(data, size, dump_options(h, false));  // a dump?
     }
   }();
@@ -338,6 +391,10 @@ inline void predict(const std::uint8_t* data, std::size_t size) {
     }
   }
   // ===========================================================================================
+
+  // The XGBoost C library on the same model, rows, missing value and rounds (a dump it cannot
+  // load).
+  if (saved_model) detail::compare_with_xgboost(data, size, p, rows, o);
 
   // SHAP contributions, when the model has what they need: computed without a crash, and, when
   // the covers are consistent (TreeSHAP's sum rule needs each split's cover to be its children's
