@@ -28,6 +28,9 @@
 
 #include "support/fixture.hpp"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 // ---------------------------------------------------------------------------------------------
 // Counting allocator: every operator new in the process goes through here.
 // ---------------------------------------------------------------------------------------------
@@ -231,9 +234,6 @@ TEST_CASE("concurrency: predict into a caller's buffer allocates nothing", "[con
     std::size_t width = 0;
     for (grove::output kind : kinds) width = std::max(width, p.output_width(options(kind, 1)));
     std::vector<float> out(10000 * width);
-    // Warm up: the shared thread pool starts its workers on first use.
-    p.predict(grove::rows(data.x.values.data(), 10000, data.x.num_cols), out.data(), out.size(),
-              options(grove::output::value, 2));
     for (grove::output kind : kinds) {
       for (std::size_t threads : {1, 2}) {
         for (std::size_t n : {1, 256, 10000}) {
@@ -260,6 +260,61 @@ TEST_CASE("concurrency: predict into a caller's buffer allocates nothing", "[con
 
 namespace {
 
+/// Set in the process that fresh_process_first_predict() starts.
+constexpr const char* fresh_process_variable = "GROVE_TEST_FRESH_PROCESS";
+
+/// In a process where nothing has predicted yet: loads a fixture, builds a predictor, and counts
+/// the allocations of its first predict() calls, two threads first; the exit status is the
+/// number of failed checks.
+void fresh_process_first_predict() {
+  const tiled_fixture data = tile("obj_multi_softprob", 10000);
+  const grove::predictor p(
+      grove::load(grove_test::fixtures_dir() + "/obj_multi_softprob/model.json"));
+  std::size_t width = 0;
+  for (grove::output kind : kinds) width = std::max(width, p.output_width(options(kind, 1)));
+  std::vector<float> out(10000 * width);
+  for (std::size_t threads : {2, 1}) {
+    for (grove::output kind : kinds) {
+      const std::size_t before = allocations.load();
+      p.predict(grove::rows(data.x.values.data(), 10000, data.x.num_cols), out.data(), out.size(),
+                options(kind, threads));
+      const std::size_t count = allocations.load() - before;  // before INFO, which allocates
+      INFO("first call with output " << kind_name(kind) << ", threads " << threads);
+      CHECK(count == 0);
+    }
+  }
+  const std::size_t before = allocations.load();  // the counter counts in this process too
+  const auto v = p.predict(grove::rows(data.x.values.data(), 1, data.x.num_cols));
+  CHECK(allocations.load() - before >= 1);
+  CHECK(!v.empty());
+}
+
+}  // namespace
+
+TEST_CASE("concurrency: the first predict of a fresh process allocates nothing",
+          "[concurrency][alloc]") {
+  if (std::getenv(fresh_process_variable) != nullptr) {
+    fresh_process_first_predict();
+    return;
+  }
+  // This test case again, in a new process of this executable (the one running it may have
+  // predicted already).
+  char self[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  REQUIRE(n > 0);
+  self[n] = '\0';
+  const std::string command = std::string("env ") + fresh_process_variable + "=1 '" + self +
+                              "' 'concurrency: the first predict of a fresh process allocates "
+                              "nothing'";
+  INFO(command);
+  const int status = std::system(command.c_str());
+  REQUIRE(status != -1);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}
+
+namespace {
+
 /// A forest of one stump per tree: tree k splits feature `feature_of(k)` at k and adds k or -k
 /// to output `output_of(k)`.
 template <class feature_fn, class output_fn>
@@ -282,7 +337,7 @@ grove::predictor stumps(std::int64_t num_trees, std::int64_t num_feature, std::i
   return grove::predictor(grove::model(b.finish()));
 }
 
-/// Allocations of each predict() call (after a warm-up), reported with WARN when not zero.
+/// Allocations of each predict() call, reported with WARN when not zero.
 void check_no_allocation(const grove::predictor& p, const char* what,
                          std::initializer_list<std::size_t> row_counts) {
   std::size_t rows_max = 0;
@@ -293,8 +348,6 @@ void check_no_allocation(const grove::predictor& p, const char* what,
   std::size_t width = 0;
   for (grove::output kind : kinds) width = std::max(width, p.output_width(options(kind, 1)));
   std::vector<float> out(rows_max * width);
-  p.predict(grove::rows(x.data(), rows_max, nf), out.data(), out.size(),
-            options(grove::output::value, 2));  // warm up
   for (grove::output kind : kinds) {
     for (std::size_t threads : {1, 2}) {
       for (std::size_t n : row_counts) {

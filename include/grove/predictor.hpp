@@ -48,7 +48,8 @@ struct predict_options {
 
 /**
  * Predicts with a model. Immutable after construction: predict() is const and safe to call
- * from many threads at once.
+ * from many threads at once. The first predictor of a process starts the shared worker threads
+ * (one fewer than the cores), so that no predict() call, not even a process's first, allocates.
  * @code
  *   grove::predictor p(grove::load("model.json"));
  *   std::vector<float> out(p.output_size(n));
@@ -61,7 +62,11 @@ class predictor {
       : model_(std::move(m)),
         engine_(std::make_shared<const detail::engine>(model_.forest(), options)),
         shap_(std::make_shared<lazy_shap>()),
-        tuning_(options.tuning) {}
+        tuning_(options.tuning) {
+    // The process's shared worker threads start here (once per process), not in the first
+    // predict() that uses several threads: starting threads allocates, predict() must not.
+    (void)detail::thread_pool::shared();
+  }
 
   /// What the model was compiled into: the target, each plan with the calls it serves and its
   /// memory, the group depth and the sharing rate.

@@ -31,7 +31,8 @@ inline std::size_t hardware_threads() noexcept {
 
 class thread_pool {
  public:
-  /// The pool used by all predictors; its workers start on first use.
+  /// The pool used by all predictors; its workers start on first use, which the predictor's
+  /// constructor makes (starting threads allocates; predict() must not).
   static thread_pool& shared() {
     static thread_pool pool(hardware_threads() - 1);
     return pool;
