@@ -188,11 +188,11 @@ pred_type xgboost_type(grove::output kind) {
 }
 
 /// Values of `got` that differ from XGBoost's for this output: margins and leaves bit for bit,
-/// values within 1e-6 relative, contributions within 1e-5 of the row's scale (blocks of
+/// values within value_ulps floats, contributions within 1e-5 of the row's scale (blocks of
 /// num_feature + 1).
 std::size_t mismatches(grove::output kind, const std::vector<float>& got,
                        const std::vector<float>& expected, std::size_t num_feature) {
-  if (kind == grove::output::value) return count_relative_mismatches(got, expected, 1e-6);
+  if (kind == grove::output::value) return count_ulp_mismatches(got, expected, value_ulps);
   if (kind == grove::output::contribs)
     return count_contrib_mismatches(got, expected, num_feature + 1, 1e-5);
   return count_bit_mismatches(got, expected);
@@ -221,7 +221,7 @@ std::vector<float> fixture_rows(const fs::path& dir, std::size_t num_feature, st
 /// The predictor on CSR rows (and the same rows as float64) against XGBoost: a DMatrix built
 /// from the same CSR arrays for every output (the reference for DART margins too), and
 /// XGBoosterPredictFromCSR for margins and values of other models. Margins and leaves bit for
-/// bit, values within 1e-6 relative, contributions within 1e-5 of the row's scale.
+/// bit, values within value_ulps floats, contributions within 1e-5 of the row's scale.
 void check_against_xgboost(const grove::predictor& p, const booster& b, const std::vector<float>& X,
                            std::size_t rows, float missing, bool dart, const std::string& label) {
   INFO(label << ", missing " << missing);
@@ -258,7 +258,7 @@ void check_against_xgboost(const grove::predictor& p, const booster& b, const st
         if (kind == grove::output::margin)
           CHECK(count_bit_mismatches(got, in_place.values) == 0);
         else
-          CHECK(count_relative_mismatches(got, in_place.values, 1e-6) == 0);
+          CHECK(count_ulp_mismatches(got, in_place.values, value_ulps) == 0);
       }
     }
   }
