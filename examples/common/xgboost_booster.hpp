@@ -1,7 +1,7 @@
 #pragma once
 // A small owner of an XGBoost booster (XGBoost's C API), for the examples that compare grove with
 // XGBoost on the same request path. Only what they need: load, shape, value predictions on dense
-// rows and SHAP contributions. Failures throw std::runtime_error carrying XGBGetLastError().
+// or CSR rows and SHAP contributions. Failures throw std::runtime_error carrying XGBGetLastError().
 
 #include <xgboost/c_api.h>
 
@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace examples {
@@ -44,19 +45,32 @@ class xgboost_booster {
   /// XGBoost's predict() (in-place, no DMatrix) on `n` dense rows of num_feature() floats, NaN
   /// missing. Returns the values row after row; `width` receives the values per row.
   std::vector<float> predict(const float* x, std::size_t n, std::size_t* width = nullptr) const {
-    const std::string array = array_interface(x, n);
-    const char* config =
-        R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0,)"
-        R"( "strict_shape": false, "missing": NaN, "cache_id": 0})";
+    const std::string array = array_interface(x, n, num_feature_);
     return result(n, width, [&](const bst_ulong** shape, bst_ulong* dim, const float** out) {
-      return XGBoosterPredictFromDense(handle_, array.c_str(), config, nullptr, shape, dim, out);
+      return XGBoosterPredictFromDense(handle_, array.c_str(), in_place_config, nullptr, shape,
+                                       dim, out);
+    });
+  }
+
+  /// The same (XGBoosterPredictFromCSR) on `n` sparse rows: row r's entries are
+  /// [row_start[r], row_start[r + 1]) of `column` and `value` (row_start[0] = 0); an absent
+  /// column is missing.
+  std::vector<float> predict_csr(const std::uint64_t* row_start, const std::uint32_t* column,
+                                 const float* value, std::size_t n) const {
+    const std::size_t entries = static_cast<std::size_t>(row_start[n]);
+    const std::string indptr = array_interface(row_start, n + 1),
+                      indices = array_interface(column, entries),
+                      values = array_interface(value, entries);
+    return result(n, nullptr, [&](const bst_ulong** shape, bst_ulong* dim, const float** out) {
+      return XGBoosterPredictFromCSR(handle_, indptr.c_str(), indices.c_str(), values.c_str(),
+                                     num_feature_, in_place_config, nullptr, shape, dim, out);
     });
   }
 
   /// XGBoost's pred_contribs=True through a DMatrix: per row and output, num_feature()
   /// contributions then the bias.
   std::vector<float> contributions(const float* x, std::size_t n) const {
-    const std::string array = array_interface(x, n);
+    const std::string array = array_interface(x, n, num_feature_);
     DMatrixHandle matrix = nullptr;
     check(XGDMatrixCreateFromDense(array.c_str(), R"({"missing": NaN, "nthread": 1})", &matrix),
           "XGDMatrixCreateFromDense");
@@ -81,10 +95,21 @@ class xgboost_booster {
     if (status != 0) throw std::runtime_error(std::string(call) + ": " + XGBGetLastError());
   }
 
-  std::string array_interface(const float* x, std::size_t n) const {
+  /// Value predictions in place (no DMatrix), NaN missing.
+  static constexpr const char* in_place_config =
+      R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0,)"
+      R"( "strict_shape": false, "missing": NaN, "cache_id": 0})";
+
+  /// An `__array_interface__` of n values (n x cols when cols is not 0) that XGBoost reads in
+  /// place.
+  template <class T>
+  static std::string array_interface(const T* x, std::size_t n, std::size_t cols = 0) {
+    static_assert(sizeof(T) == 4 || sizeof(T) == 8, "32- or 64-bit values");
+    const char kind = std::is_floating_point_v<T> ? 'f' : std::is_signed_v<T> ? 'i' : 'u';
     return R"({"data": [)" + std::to_string(reinterpret_cast<std::uintptr_t>(x)) +
-           R"(, true], "shape": [)" + std::to_string(n) + ", " + std::to_string(num_feature_) +
-           R"(], "typestr": "<f4", "version": 3})";
+           R"(, true], "shape": [)" + std::to_string(n) +
+           (cols ? ", " + std::to_string(cols) : std::string()) + R"(], "typestr": "<)" + kind +
+           std::to_string(sizeof(T)) + R"(", "version": 3})";
   }
 
   /// Runs a prediction call and copies its result (XGBoost's buffer is reused by the next call

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Latency of one ranking request (rows, scores, top 10) with grove and with XGBoost, same run:
-# builds grove-recommender-bench, trains a rank:pairwise model with XGBoost (MODEL_TREES x
-# MODEL_DEPTH, default 300 x 6) and times N = 100, 1,000, 10,000 candidates on 1 and 2 threads.
+# Latency of one ranking request (sparse rows, scores, top 10) with grove (csr_rows) and with
+# XGBoost (XGBoosterPredictFromCSR), same run: builds grove-recommender-bench, trains a
+# rank:pairwise model with XGBoost (MODEL_TREES x MODEL_DEPTH, default 300 x 6) and times
+# N = 100, 1,000, 10,000 candidates on 1 and 2 threads.
 #   bash examples/recommender/bench.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -14,7 +15,8 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DGROVE_BUILD_TESTS=OFF \
   -DGROVE_EXAMPLES_WITH_XGBOOST=ON >/dev/null
 cmake --build "$build" -j"$(nproc)" --target grove-recommender-bench >/dev/null
 model="$build/ranker-${trees}x${depth}/ranker.json"
-[ -f "$model" ] || /usr/bin/python3 examples/recommender/make_model.py \
+# Trained again when make_model.py changed since (its rows may have changed).
+[ "$model" -nt examples/recommender/make_model.py ] || /usr/bin/python3 examples/recommender/make_model.py \
   --out "$(dirname "$model")" --trees "$trees" --depth "$depth"
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
 # XGBoost's OpenMP threads sleep rather than spin while they wait, as in bench/: on a machine

@@ -3,13 +3,14 @@
 //   grove-recommender --model models/ranker.json [--request request.json] [--threads N]
 //
 // The request (a file, or stdin without --request) is
-//   {"user": [8 numbers], "items": [[8 numbers], ...], "k": 10}     (null = missing)
-// and the reply, on stdout,
-//   {"top": [{"item": 192, "score": 4.19}, ...], "candidates": 200, "microseconds": 85}
+//   {"user": [8 numbers], "items": [{"features": [8 numbers], "tags": [tag ids]}, ...], "k": 10}
+// (null = missing; tag ids below 1,000, in any order) and the reply, on stdout,
+//   {"top": [{"item": 192, "score": 3.94}, ...], "candidates": 200, "microseconds": 85}
 // where "item" indexes "items" and "microseconds" is the time to build rows, score and rank.
 
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -40,6 +41,32 @@ void read_values(const json& values, std::size_t count, const std::string& where
   }
 }
 
+/// The request's "items": [{"features": [...], "tags": [...]}, ...].
+recommender::candidates read_items(const json& items) {
+  if (!items.is_array()) throw std::runtime_error("items: expected an array");
+  recommender::candidates out;
+  std::vector<float> features;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const std::string where = "items[" + std::to_string(i) + "]";
+    if (!items[i].is_object()) throw std::runtime_error(where + ": expected an object");
+    features.clear();
+    read_values(items[i].value("features", json()), recommender::item_features,
+                where + ".features", features);
+    const json tags = items[i].value("tags", json::array());
+    if (!tags.is_array()) throw std::runtime_error(where + ".tags: expected an array");
+    std::vector<std::uint32_t> ids;
+    for (const json& t : tags) {
+      if (!t.is_number_integer() || t.get<std::int64_t>() < 0 ||
+          t.get<std::int64_t>() >= static_cast<std::int64_t>(recommender::num_tags))
+        throw std::runtime_error(where + ".tags: expected tag ids from 0 to " +
+                                 std::to_string(recommender::num_tags - 1) + ", got " + t.dump());
+      ids.push_back(t.get<std::uint32_t>());
+    }
+    out.add(features.data(), std::move(ids));
+  }
+  return out;
+}
+
 int run(int argc, char** argv) {
   std::string model_path, request_path;
   std::size_t threads = 0;
@@ -66,24 +93,20 @@ int run(int argc, char** argv) {
     if (!in) throw std::runtime_error(request_path + ": cannot open");
     request = json::parse(in);
   }
-  std::vector<float> user, items;
+  std::vector<float> user;
   read_values(request.at("user"), recommender::user_features, "user", user);
-  const json& candidates = request.at("items");
-  if (!candidates.is_array()) throw std::runtime_error("items: expected an array");
-  for (std::size_t i = 0; i < candidates.size(); ++i)
-    read_values(candidates[i], recommender::item_features, "items[" + std::to_string(i) + "]",
-                items);
+  const recommender::candidates items = read_items(request.at("items"));
   const std::size_t k = request.value("k", std::size_t{10});
 
   const recommender::ranker ranker(grove::load(model_path), threads);
   recommender::workspace workspace;
   const auto start = std::chrono::steady_clock::now();
   const std::vector<recommender::scored_item> top =
-      ranker.rank(user.data(), items.data(), candidates.size(), k, workspace);
+      ranker.rank(user.data(), items, k, workspace);
   const auto elapsed = std::chrono::steady_clock::now() - start;
 
   json reply = {
-      {"candidates", candidates.size()},
+      {"candidates", items.size()},
       {"microseconds", std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()}};
   reply["top"] = json::array();
   for (const recommender::scored_item& s : top)

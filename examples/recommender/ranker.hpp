@@ -1,6 +1,6 @@
 #pragma once
-// Ranks a user's candidate items with grove: builds the rows, scores them in one call, keeps the
-// top k.
+// Ranks a user's candidate items with grove: builds the sparse rows, scores them in one call,
+// keeps the top k.
 
 #include <cstddef>
 #include <grove/grove.hpp>
@@ -20,7 +20,8 @@ struct scored_item {
 /// Buffers reused from one request to the next (one per thread), so a request allocates
 /// nothing once they have grown to the largest candidate count seen.
 struct workspace {
-  std::vector<float> rows, scores;
+  sparse_rows rows;
+  std::vector<float> scores;
 };
 
 /// The best k of scores[0..n), best first.
@@ -46,13 +47,13 @@ class ranker {
     options_.threads = threads;
   }
 
-  /// `user`: user_features floats; `items`: n candidates of item_features floats each.
-  std::vector<scored_item> rank(const float* user, const float* items, std::size_t n, std::size_t k,
+  /// `user`: user_features floats.
+  std::vector<scored_item> rank(const float* user, const candidates& items, std::size_t k,
                                 workspace& w) const {
-    w.rows.resize(n * row_features);
+    const std::size_t n = items.size();
     w.scores.resize(n);
-    build_rows(user, items, n, w.rows.data());
-    predictor_.predict(grove::rows(w.rows.data(), n, row_features), w.scores.data(), n, options_);
+    build_rows(user, items, w.rows);
+    predictor_.predict(w.rows.view(), w.scores.data(), n, options_);
     return best(w.scores.data(), n, k);
   }
 
