@@ -65,11 +65,11 @@ struct grouped_forest {
   grove::detail::aligned_vector<std::int32_t> side_record;
   /// Some lane is a categorical split: the engine then picks the kernels that test category
   /// sets. Such a lane's threshold word holds the first word of its set's code range, and the
-  /// side record where its words start in category_words and how many there are
+  /// side record its words, or where they start in category_words and how many there are
   /// (kernels::field_category_base, see kernels::category_in_set).
   bool categorical_lanes = false;
-  /// The categorical lanes' sets, each the words over its own code range (detail::category_span);
-  /// splits with the same set share their words.
+  /// The sets of more than two words, each the words over its own code range
+  /// (detail::category_span); splits with the same set share their words.
   grove::detail::aligned_vector<std::int32_t> category_words;
 
   // Per tree.
@@ -162,20 +162,27 @@ inline bool needs_scalar_path(const ir::tree& t) {
   return false;
 }
 
+/// The words of split `node`'s set over its span.
+inline std::vector<std::int32_t> category_words_of(const ir::tree& t, std::size_t node,
+                                                   const category_span& s) {
+  std::vector<std::int32_t> words(s.count, 0);
+  for (std::uint32_t c = t.category_begin[node]; c < t.category_begin[node + 1]; ++c) {
+    const std::int32_t code = t.categories[c];
+    if (code < 0 || code >= category_code_limit) continue;
+    const std::size_t at = static_cast<std::size_t>(code) / 32 - s.first;
+    words[at] = static_cast<std::int32_t>(static_cast<std::uint32_t>(words[at]) |
+                                          (1u << (static_cast<std::uint32_t>(code) % 32)));
+  }
+  return words;
+}
+
 /// The forest's pool of category words while it is built: each distinct set once.
 class category_pool {
  public:
   /// Where the words of split `node`'s set start in the pool (adding them if new).
   std::int32_t add(const ir::tree& t, std::size_t node, const category_span& s) {
-    std::vector<std::int32_t> key(s.count + 1, 0);
-    key[0] = static_cast<std::int32_t>(s.first);
-    for (std::uint32_t c = t.category_begin[node]; c < t.category_begin[node + 1]; ++c) {
-      const std::int32_t code = t.categories[c];
-      if (code < 0 || code >= category_code_limit) continue;
-      const std::size_t at = 1 + static_cast<std::size_t>(code) / 32 - s.first;
-      key[at] = static_cast<std::int32_t>(static_cast<std::uint32_t>(key[at]) |
-                                          (1u << (static_cast<std::uint32_t>(code) % 32)));
-    }
+    std::vector<std::int32_t> key = category_words_of(t, node, s);
+    key.insert(key.begin(), static_cast<std::int32_t>(s.first));
     const auto found = base_.find(key);
     if (found != base_.end()) return found->second;
     if (words_.size() + s.count > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
@@ -216,9 +223,11 @@ struct lane_arrays {
   std::vector<std::uint8_t> flags;
   /// bit l set when lane l holds a split (the others are padding, whose outcome never matters)
   std::vector<std::uint16_t> live_lanes;
-  /// bit l set when lane l is a categorical split (its threshold holds its set's first word,
-  /// category_base and category_count where its words are in the pool)
+  /// bit l set when lane l is a categorical split (its threshold holds its set's first word;
+  /// category_base and category_count its words, or where they are in the pool)
   std::vector<std::uint16_t> category_lanes;
+  /// bit l set when lane l's set has more than two words, which are in the pool
+  std::vector<std::uint16_t> category_pooled;
 };
 
 /// Lays the lane fields and per-group words out as the kernels read them (g.record,
@@ -255,6 +264,7 @@ inline void pack_records(const lane_arrays& L, grouped_forest& g) {
     std::int32_t* words = field(kernels::field_group);
     words[kernels::group_live_lanes] = L.live_lanes[gr];
     words[kernels::group_category_lanes] = L.category_lanes[gr];
+    words[kernels::group_category_pooled] = L.category_pooled[gr];
   }
 }
 
@@ -348,6 +358,7 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
     L.category_base.resize(g.num_groups * W, 0);
     L.category_count.resize(g.num_groups * W, 0);
     L.category_lanes.push_back(0);
+    L.category_pooled.push_back(0);
     L.live_lanes.push_back(0);
     lane_feature.resize(g.num_groups * W, -1);
     group_reach.push_back(0.0);
@@ -427,8 +438,16 @@ inline grouped_forest build_grouped_forest(const ir::forest& f, int depth,
           const std::size_t node = static_cast<std::size_t>(it.node);
           const detail::category_span span = detail::span_of(t, node);
           std::memcpy(&L.threshold[lane], &span.first, sizeof(float));  // no threshold: the set's first word
-          L.category_base[lane] = pool.add(t, node, span);
-          L.category_count[lane] = static_cast<std::int32_t>(span.count);
+          if (span.count <= 2) {  // the words in the lane
+            const std::vector<std::int32_t> words = detail::category_words_of(t, node, span);
+            L.category_base[lane] = span.count > 0 ? words[0] : 0;
+            L.category_count[lane] = span.count > 1 ? words[1] : 0;
+          } else {
+            L.category_base[lane] = pool.add(t, node, span);
+            L.category_count[lane] = static_cast<std::int32_t>(span.count);
+            L.category_pooled[static_cast<std::size_t>(pg.group)] |=
+                static_cast<std::uint16_t>(1u << it.pos);
+          }
           L.category_lanes[static_cast<std::size_t>(pg.group)] |=
               static_cast<std::uint16_t>(1u << it.pos);
           g.categorical_lanes = true;

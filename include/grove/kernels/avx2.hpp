@@ -21,36 +21,51 @@ namespace grove::kernels {
 /// lanes. vcvttps2dq truncates toward zero and gives 0x80000000 for NaN, +-inf and values of
 /// 2^31 or more; shifted right unsigned, that and every negative code land beyond any set's
 /// words (a set's last word is below 2^19), as do codes of 2^24 or more. Values in (-1, 0),
-/// which truncate to code 0, fail the ordered `x >= 0` (-0.0 passes: it is code 0). Only the
-/// lanes in range gather their word.
-inline __m256i category_in_set8(__m256 value, __m256i first, __m256i base, __m256i count,
-                                __m256i lanes, const std::int32_t* words) noexcept {
+/// which truncate to code 0, fail the ordered `x >= 0` (-0.0 passes: it is code 0). `word0` /
+/// `word1`: the lanes' words, or for the lanes of `pooled` (all ones or zero per lane; `any_pooled`
+/// when some is) where their words start in the pool and how many there are; only pooled lanes
+/// in range gather a word.
+inline __m256i category_in_set8(__m256 value, __m256i first, __m256i word0, __m256i word1,
+                                __m256i lanes, __m256i pooled, bool any_pooled,
+                                const std::int32_t* words) noexcept {
   const __m256i code = _mm256_cvttps_epi32(value);
   const __m256i at = _mm256_sub_epi32(_mm256_srli_epi32(code, 5), first);
-  // at < count, unsigned: not max(at, count) == at.
-  const __m256i beyond = _mm256_cmpeq_epi32(_mm256_max_epu32(at, count), at);
-  const __m256i in_range = _mm256_andnot_si256(
-      beyond, _mm256_and_si256(lanes, _mm256_castps_si256(_mm256_cmp_ps(
-                                          value, _mm256_setzero_ps(), _CMP_GE_OQ))));
-  const __m256i word = _mm256_mask_i32gather_epi32(
-      _mm256_setzero_si256(), words, _mm256_add_epi32(base, at), in_range, 4);
-  const __m256i bit = _mm256_sllv_epi32(_mm256_set1_epi32(1),
-                                        _mm256_and_si256(code, _mm256_set1_epi32(31)));
-  return _mm256_cmpeq_epi32(_mm256_and_si256(word, bit), bit);  // word is 0 out of range
+  const __m256i one = _mm256_set1_epi32(1);
+  const __m256i valid = _mm256_and_si256(
+      lanes, _mm256_castps_si256(_mm256_cmp_ps(value, _mm256_setzero_ps(), _CMP_GE_OQ)));
+  // In the lane: at is 0 or 1 (unsigned at >> 1 == 0).
+  __m256i in_range = _mm256_andnot_si256(
+      pooled, _mm256_and_si256(valid, _mm256_cmpeq_epi32(_mm256_srli_epi32(at, 1),
+                                                         _mm256_setzero_si256())));
+  __m256i word = _mm256_blendv_epi8(word0, word1, _mm256_cmpeq_epi32(at, one));
+  if (any_pooled) {
+    // at < word1, unsigned: not max(at, word1) == at.
+    const __m256i gather = _mm256_andnot_si256(
+        _mm256_cmpeq_epi32(_mm256_max_epu32(at, word1), at), _mm256_and_si256(valid, pooled));
+    word = _mm256_mask_i32gather_epi32(word, words, _mm256_add_epi32(word0, at), gather, 4);
+    in_range = _mm256_or_si256(in_range, gather);
+  }
+  const __m256i bit = _mm256_sllv_epi32(one, _mm256_and_si256(code, _mm256_set1_epi32(31)));
+  return _mm256_and_si256(in_range, _mm256_cmpeq_epi32(_mm256_and_si256(word, bit), bit));
 }
 
-/// category_in_set8 on the lanes of `lanes` (bit per lane) of the group lanes at `lane`.
+/// All ones in the lanes whose bit is set in `bits`.
+inline __m256i lanes_of8(unsigned bits) noexcept {
+  const __m256i lane_bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+  return _mm256_cmpeq_epi32(
+      _mm256_and_si256(_mm256_set1_epi32(static_cast<int>(bits)), lane_bit), lane_bit);
+}
+
+/// category_in_set8 on the lanes of `lanes` (bit per lane; `pooled` those with pooled words)
+/// of the group lanes at `lane`.
 inline unsigned category_in_set_mask8(const walk_view& v, std::size_t lane, __m256 value,
-                                      unsigned lanes) noexcept {
+                                      unsigned lanes, unsigned pooled) noexcept {
   auto load = [&](const std::int32_t* p) {
     return _mm256_load_si256(reinterpret_cast<const __m256i*>(p + lane));
   };
-  const __m256i lane_bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
-  const __m256i selected = _mm256_cmpeq_epi32(
-      _mm256_and_si256(_mm256_set1_epi32(static_cast<int>(lanes)), lane_bit), lane_bit);
-  return static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(
-      category_in_set8(value, load(v.category_first), load(v.category_base),
-                       load(v.category_count), selected, v.category_words))));
+  return static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(category_in_set8(
+      value, load(v.category_first), load(v.category_base), load(v.category_count),
+      lanes_of8(lanes), lanes_of8(pooled), pooled != 0, v.category_words))));
 }
 
 /// A row of at most 32 slots (width 0) or 64 (width 1) in 4 or 8 ymm registers, picked with
@@ -98,7 +113,7 @@ struct group_eval<xsimd::avx2, 3, width_v, categorical_v> {
   /// lanes: the categorical lanes among these eight (bit per lane); missing_left: the lanes
   /// whose missing values go left.
   static unsigned eight(const walk_view& v, std::size_t base, const state& row, const float* x,
-                        unsigned lanes, unsigned missing_left) noexcept {
+                        unsigned lanes, unsigned pooled, unsigned missing_left) noexcept {
     const __m256i idx = _mm256_load_si256(reinterpret_cast<const __m256i*>(v.slot + base));
     const __m256 value = row.pick(idx, x);
     auto right = static_cast<unsigned>(
@@ -109,7 +124,8 @@ struct group_eval<xsimd::avx2, 3, width_v, categorical_v> {
       // A categorical lane's threshold word is no threshold: its compare is replaced by the
       // set test, or "goes right" for NaN as for every lane.
       if (lanes != 0)
-        right = (right & ~lanes) | (missing & lanes) | category_in_set_mask8(v, base, value, lanes);
+        right = (right & ~lanes) | (missing & lanes) |
+                category_in_set_mask8(v, base, value, lanes, pooled);
     }
     return right & ~(missing & missing_left);
   }
@@ -117,7 +133,8 @@ struct group_eval<xsimd::avx2, 3, width_v, categorical_v> {
   static unsigned mask(const walk_view& v, std::size_t base, const state& row,
                        const float* x) noexcept {
     const unsigned lanes = categorical_v ? v.category_lanes[base] : 0u;
-    return eight(v, base, row, x, lanes, static_cast<std::uint32_t>(v.spare[base]));
+    const unsigned pooled = categorical_v ? v.category_pooled[base] : 0u;
+    return eight(v, base, row, x, lanes, pooled, static_cast<std::uint32_t>(v.spare[base]));
   }
 };
 
@@ -131,9 +148,11 @@ struct group_eval<xsimd::avx2, 4, width_v, categorical_v> {
                        const float* x) noexcept {
     using half = group_eval<xsimd::avx2, 3, width_v, categorical_v>;
     const unsigned lanes = categorical_v ? v.category_lanes[base] : 0u;
+    const unsigned pooled = categorical_v ? v.category_pooled[base] : 0u;
     const auto missing_left = static_cast<std::uint32_t>(v.spare[base]);
-    return half::eight(v, base, row, x, lanes & 0xFFu, missing_left & 0xFFu) |
-           (half::eight(v, base + 8, row, x, lanes >> 8, (missing_left >> 8) & 0xFFu) << 8);
+    return half::eight(v, base, row, x, lanes & 0xFFu, pooled & 0xFFu, missing_left & 0xFFu) |
+           (half::eight(v, base + 8, row, x, lanes >> 8, pooled >> 8, (missing_left >> 8) & 0xFFu)
+            << 8);
   }
 };
 
@@ -161,11 +180,12 @@ struct root_step<xsimd::avx2, depth_v> {
   /// "Goes right" at categorical lane `lane` for 8 rows (all ones or zeros per row): the
   /// value's category is in the set (category_in_set8; false for NaN), or it is missing and the
   /// lane's default is right.
-  static __m256 category_right(const walk_view& v, std::size_t lane, __m256 x,
+  static __m256 category_right(const walk_view& v, std::size_t lane, bool pooled, __m256 x,
                                bool default_left) noexcept {
     __m256 right = _mm256_castsi256_ps(category_in_set8(
         x, _mm256_set1_epi32(v.category_first[lane]), _mm256_set1_epi32(v.category_base[lane]),
-        _mm256_set1_epi32(v.category_count[lane]), _mm256_set1_epi32(-1), v.category_words));
+        _mm256_set1_epi32(v.category_count[lane]), _mm256_set1_epi32(-1),
+        _mm256_set1_epi32(pooled ? -1 : 0), pooled, v.category_words));
     if (!default_left) right = _mm256_or_ps(right, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
     return right;
   }
@@ -185,7 +205,8 @@ struct root_step<xsimd::avx2, depth_v> {
         __m256 right = default_left ? _mm256_cmp_ps(x, t, _CMP_GE_OQ)
                                     : _mm256_cmp_ps(x, t, _CMP_NLT_UQ);
         if (((categorical >> l) & 1u) != 0)
-          right = category_right(v, base + l, x, default_left);
+          right = category_right(v, base + l, ((v.category_pooled[base] >> l) & 1) != 0, x,
+                                 default_left);
         code = _mm256_or_si256(code, _mm256_and_si256(_mm256_castps_si256(right),
                                                       _mm256_set1_epi32(2 << l)));
       }

@@ -31,31 +31,43 @@ namespace grove::kernels {
 /// 0x80000000 for NaN, +-inf and values of 2^31 or more; shifted right unsigned, that and every
 /// negative code land beyond any set's words (a set's last word is below 2^19), as do codes of
 /// 2^24 or more. Values in (-1, 0), which truncate to code 0, fail the ordered `x >= 0`
-/// (-0.0 passes: it is code 0). Only the lanes in range gather their word.
-inline __mmask16 category_in_set16(__m512 value, __m512i first, __m512i base, __m512i count,
-                                   __mmask16 lanes, const std::int32_t* words) noexcept {
+/// (-0.0 passes: it is code 0). `word0` / `word1`: the lanes' words, or for the lanes of
+/// `pooled` where their words start in the pool and how many there are; only pooled lanes in
+/// range gather a word, and only when there are any.
+inline __mmask16 category_in_set16(__m512 value, __m512i first, __m512i word0, __m512i word1,
+                                   __mmask16 lanes, __mmask16 pooled,
+                                   const std::int32_t* words) noexcept {
   const __m512i code = _mm512_maskz_cvttps_epi32(0xFFFF, value);  // maskz: see root_step
   const __m512i at = _mm512_sub_epi32(_mm512_srli_epi32(code, 5), first);
-  const __mmask16 in_range = _mm512_mask_cmplt_epu32_mask(
-      lanes & _mm512_cmp_ps_mask(value, _mm512_setzero_ps(), _CMP_GE_OQ), at, count);
-  const __m512i word = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), in_range,
-                                                   _mm512_add_epi32(base, at), words, 4);
+  const __mmask16 valid = lanes & _mm512_cmp_ps_mask(value, _mm512_setzero_ps(), _CMP_GE_OQ);
+  const __m512i one = _mm512_set1_epi32(1);
+  __mmask16 in_range = _mm512_mask_cmple_epu32_mask(valid & ~pooled, at, one);
+  __m512i word = _mm512_mask_mov_epi32(word0, _mm512_cmpeq_epi32_mask(at, one), word1);
+  if (pooled != 0) {
+    const __mmask16 gather = _mm512_mask_cmplt_epu32_mask(valid & pooled, at, word1);
+    word = _mm512_mask_i32gather_epi32(word, gather, _mm512_add_epi32(word0, at), words, 4);
+    in_range |= gather;
+  }
   // vprolvd rotates by the count modulo 32: bit code % 32.
-  return _mm512_mask_test_epi32_mask(in_range, word,
-                                     _mm512_rolv_epi32(_mm512_set1_epi32(1), code));
+  return _mm512_mask_test_epi32_mask(in_range, word, _mm512_rolv_epi32(one, code));
 }
 
 /// category_in_set16 for 8 lanes (a D = 3 group): the gather of 8 words.
-inline __mmask8 category_in_set8(__m256 value, __m256i first, __m256i base, __m256i count,
-                                 __mmask8 lanes, const std::int32_t* words) noexcept {
+inline __mmask8 category_in_set8(__m256 value, __m256i first, __m256i word0, __m256i word1,
+                                 __mmask8 lanes, __mmask8 pooled,
+                                 const std::int32_t* words) noexcept {
   const __m256i code = _mm256_maskz_cvttps_epi32(0xFF, value);
   const __m256i at = _mm256_sub_epi32(_mm256_srli_epi32(code, 5), first);
-  const __mmask8 in_range = _mm256_mask_cmplt_epu32_mask(
-      lanes & _mm256_cmp_ps_mask(value, _mm256_setzero_ps(), _CMP_GE_OQ), at, count);
-  const __m256i word = _mm256_mmask_i32gather_epi32(_mm256_setzero_si256(), in_range,
-                                                    _mm256_add_epi32(base, at), words, 4);
-  return _mm256_mask_test_epi32_mask(in_range, word,
-                                     _mm256_rolv_epi32(_mm256_set1_epi32(1), code));
+  const __mmask8 valid = lanes & _mm256_cmp_ps_mask(value, _mm256_setzero_ps(), _CMP_GE_OQ);
+  const __m256i one = _mm256_set1_epi32(1);
+  __mmask8 in_range = _mm256_mask_cmple_epu32_mask(valid & ~pooled, at, one);
+  __m256i word = _mm256_mask_mov_epi32(word0, _mm256_cmpeq_epi32_mask(at, one), word1);
+  if (pooled != 0) {
+    const __mmask8 gather = _mm256_mask_cmplt_epu32_mask(valid & pooled, at, word1);
+    word = _mm256_mmask_i32gather_epi32(word, gather, _mm256_add_epi32(word0, at), words, 4);
+    in_range |= gather;
+  }
+  return _mm256_mask_test_epi32_mask(in_range, word, _mm256_rolv_epi32(one, code));
 }
 
 /// A row's first slots in registers: 32 (two zmm), 64 (four) or 128 (eight) for row width
@@ -133,18 +145,21 @@ struct group_eval<xsimd::avx512bw, depth_v, width_v, categorical_v> {
   /// The categorical lanes (`lanes`) whose value's category is in their set (category_in_set16).
   static unsigned in_set(const walk_view& v, std::size_t base, __m512 value,
                          unsigned lanes) noexcept {
+    const unsigned pooled = v.category_pooled[base];
     if constexpr (depth_v == 3) {
       auto lanes8 = [&](const std::int32_t* p) {
         return _mm256_load_si256(reinterpret_cast<const __m256i*>(p + base));
       };
       return category_in_set8(_mm512_castps512_ps256(value), lanes8(v.category_first),
                               lanes8(v.category_base), lanes8(v.category_count),
-                              static_cast<__mmask8>(lanes), v.category_words);
+                              static_cast<__mmask8>(lanes), static_cast<__mmask8>(pooled),
+                              v.category_words);
     } else {
       return category_in_set16(value, load_lanes(v.category_first + base),
                                load_lanes(v.category_base + base),
                                load_lanes(v.category_count + base),
-                               static_cast<__mmask16>(lanes), v.category_words);
+                               static_cast<__mmask16>(lanes), static_cast<__mmask16>(pooled),
+                               v.category_words);
     }
   }
   template <bool nan_v>
@@ -225,13 +240,14 @@ struct root_step<xsimd::avx512bw, depth_v> {
   /// Per 16-row block, bit l + 1: goes right at lane l (the node numbering of exit_of).
   using codes = __m512i[blocks];
 
-  /// "Goes right" at categorical lane l (record at base) for 16 rows: in the set
-  /// (category_in_set16; false for NaN), or missing and default right.
-  static __mmask16 category_right(const walk_view& v, std::size_t lane, __m512 x,
+  /// "Goes right" at categorical lane `lane` for 16 rows: in the set (category_in_set16; false
+  /// for NaN), or missing and default right.
+  static __mmask16 category_right(const walk_view& v, std::size_t lane, bool pooled, __m512 x,
                                   bool default_left) noexcept {
     __mmask16 right = category_in_set16(
         x, _mm512_set1_epi32(v.category_first[lane]), _mm512_set1_epi32(v.category_base[lane]),
-        _mm512_set1_epi32(v.category_count[lane]), 0xFFFF, v.category_words);
+        _mm512_set1_epi32(v.category_count[lane]), 0xFFFF, pooled ? 0xFFFF : 0,
+        v.category_words);
     if (!default_left) right |= _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
     return right;
   }
@@ -273,8 +289,9 @@ struct root_step<xsimd::avx512bw, depth_v> {
       const __m512i bit = _mm512_set1_epi32(2 << l);
       for (int b = 0; b < blocks; ++b) {
         if (static_cast<std::size_t>(b) >= used) break;
-        const __mmask16 right = category_right(v, base + l, _mm512_load_ps(column + 16 * b),
-                                               ((left >> l) & 1u) != 0);
+        const __mmask16 right =
+            category_right(v, base + l, ((v.category_pooled[base] >> l) & 1) != 0,
+                           _mm512_load_ps(column + 16 * b), ((left >> l) & 1u) != 0);
         code[b] = _mm512_mask_or_epi32(code[b], right, code[b], bit);
       }
     }

@@ -39,8 +39,8 @@ enum record_field : int {
   field_leaf_bits,    ///< per exit: bits of the weighted leaf value (one-value leaves), or 0
   walked_fields,
   field_ref = walked_fields,  ///< per exit: leaf node id + 1, or 0
-  field_category_base,   ///< per categorical lane: where its set's words start in the pool
-  field_category_count,  ///< per categorical lane: how many words its set has (0: none)
+  field_category_base,   ///< per categorical lane: its set's word 0, or where its words start
+  field_category_count,  ///< per categorical lane: its set's word 1, or how many words it has
   field_group,        ///< per-group words (group_live_lanes, ...), the rest zero
   record_fields
 };
@@ -49,12 +49,15 @@ static_assert(record_fields == 2 * walked_fields, "both records have the same si
 /// Words of field_group.
 inline constexpr int group_live_lanes = 0;      ///< bit per lane holding a split
 inline constexpr int group_category_lanes = 1;  ///< bit per categorical lane
+inline constexpr int group_category_pooled = 2;  ///< bit per categorical lane whose words are pooled
 
-/// A categorical lane's set is a run of 32-bit words in the forest's pool of category words
-/// (compile::grouped_forest::category_words): word i (i < count) holds codes 32 (first + i) ..
-/// 32 (first + i) + 31, bit c % 32 set when code c goes right. `first` sits in the lane's
-/// threshold word (a categorical lane has no threshold), base and count in field_category_base
-/// and field_category_count. Only the words over the set's own code range are stored.
+/// A categorical lane's set is a run of 32-bit words over its own code range: word i holds
+/// codes 32 (first + i) .. 32 (first + i) + 31, bit c % 32 set when code c goes right. `first`
+/// sits in the lane's threshold word (a categorical lane has no threshold). A set of at most two
+/// words keeps them in the lane (field_category_base: word 0, field_category_count: word 1); a
+/// longer one (its lane's bit in group_category_pooled) is in the forest's pool of category
+/// words (compile::grouped_forest::category_words) from field_category_base on, with
+/// field_category_count words.
 
 /// The spare word, in a group's spare threshold lane (W - 1, never compared): bit l (l < W - 1)
 /// set when lane l sends missing values left; the group's flags (gathers_slots |
@@ -89,6 +92,7 @@ struct walk_view {
   const std::int32_t* spare;          ///< per group, at the group's base: the spare word
   const std::int32_t* live_lanes;     ///< per group, at the group's base
   const std::int32_t* category_lanes; ///< per group, at the group's base
+  const std::int32_t* category_pooled; ///< per group, at the group's base
   const std::int32_t* category_first; ///< per lane: the threshold words, read as integers
   const std::int32_t* category_base;
   const std::int32_t* category_count;
@@ -119,6 +123,7 @@ inline walk_view make_walk_view(const std::int32_t* walked, const std::int32_t* 
   v.spare = field(field_threshold) + (W - 1);
   v.live_lanes = field(field_group) + group_live_lanes;
   v.category_lanes = field(field_group) + group_category_lanes;
+  v.category_pooled = field(field_group) + group_category_pooled;
   v.category_first = field(field_threshold);
   v.category_base = field(field_category_base);
   v.category_count = field(field_category_count);
@@ -147,6 +152,17 @@ inline bool category_in_set(float x, std::uint32_t first, const std::int32_t* wo
   const auto code = static_cast<std::uint32_t>(x);
   const std::uint32_t at = (code >> 5) - first;  // wraps for codes below the set's range
   return at < count && ((static_cast<std::uint32_t>(words[at]) >> (code & 31u)) & 1u) != 0;
+}
+
+/// category_in_set for lane l of the group at base, its words in the lane or in the pool.
+inline bool category_lane_in_set(const walk_view& v, std::size_t base, int l, float x) noexcept {
+  const std::size_t lane = base + static_cast<std::size_t>(l);
+  const auto first = static_cast<std::uint32_t>(v.category_first[lane]);
+  if (((static_cast<std::uint32_t>(v.category_pooled[base]) >> l) & 1u) != 0)
+    return category_in_set(x, first, v.category_words + v.category_base[lane],
+                           static_cast<std::uint32_t>(v.category_count[lane]));
+  const std::int32_t words[2] = {v.category_base[lane], v.category_count[lane]};
+  return category_in_set(x, first, words, 2);
 }
 
 /// Rows per block: the kernels' output tile is [tree][tile_rows], so that the engine can add one
@@ -520,9 +536,7 @@ struct group_eval<scalar_arch, depth_v, width_v, categorical_v> {
       if (value != value)
         right = ((missing_left >> l) & 1u) == 0;
       else if (((categorical >> l) & 1u) != 0)
-        right = category_in_set(value, static_cast<std::uint32_t>(v.category_first[base + l]),
-                                v.category_words + v.category_base[base + l],
-                                static_cast<std::uint32_t>(v.category_count[base + l]));
+        right = category_lane_in_set(v, base, l, value);
       else
         right = !(value < lane_float(v.threshold + base + l));
       m |= static_cast<unsigned>(right) << l;
