@@ -34,24 +34,10 @@ const float inf_f = std::numeric_limits<float>::infinity();
 /// The kernel sets of this build and CPU that have a bitvector kernel, with their names.
 std::vector<std::pair<std::string, kernels::kernel_set>> bitvector_kernel_sets() {
   std::vector<std::pair<std::string, kernels::kernel_set>> out;
-#if defined(GROVE_ENGINE_AVX512)
-  if (grove::cpu_supports(grove::isa_kind::avx512_vbmi)) {
-#if defined(GROVE_RUNTIME_DISPATCH)
-    out.emplace_back("avx512", kernels::dispatch_avx512());
-#else
-    out.emplace_back("avx512", kernels::make_kernel_set<xsimd::avx512bw>());
-#endif
-  }
-#endif
-#if defined(GROVE_ENGINE_AVX2)
-  if (grove::cpu_supports(grove::isa_kind::avx2)) {
-#if defined(GROVE_RUNTIME_DISPATCH)
-    out.emplace_back("avx2", kernels::dispatch_avx2());
-#else
-    out.emplace_back("avx2", kernels::make_kernel_set<xsimd::avx2>());
-#endif
-  }
-#endif
+  for (const kernels::target_descriptor& t : kernels::targets)
+    if (grove::isa_compiled(t.kind) && grove::cpu_supports(t.kind) &&
+        kernels::kernels_of(t.kind).bitvector_trees != nullptr)
+      out.emplace_back(t.name(), kernels::kernels_of(t.kind));
   return out;
 }
 

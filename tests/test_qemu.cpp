@@ -53,8 +53,8 @@ run_result run(const std::string& command) {
 bool have_qemu() { return std::system("command -v qemu-x86_64 > /dev/null 2>&1") == 0; }
 
 std::string qemu(const std::string& cpu, const std::string& isa, const fs::path& model,
-                 const fs::path& rows) {
-  return "env -u GROVE_ISA qemu-x86_64 -cpu " + cpu + " " + GROVE_PREDICT_EXE +
+                 const fs::path& rows, const char* program = GROVE_PREDICT_EXE) {
+  return "env -u GROVE_ISA qemu-x86_64 -cpu " + cpu + " " + program +
          (isa.empty() ? "" : " --isa " + isa) + " --info --output margin " + model.string() +
          " " + rows.string();
 }
@@ -104,5 +104,40 @@ TEST_CASE("qemu: forcing an instruction set the CPU lacks is an error", "[qemu]"
     CHECK(r.status != 0);
     CHECK_THAT(r.err, Catch::Contains(std::string("does not support ") + isa));
     CHECK(r.out.empty());
+  }
+}
+
+TEST_CASE("qemu: the unoptimised runtime-dispatch program runs on a Haswell and on plain x86-64",
+          "[qemu]") {
+  // grove-predict-O0 inlines nothing: a kernel helper shared with a target unit would be called
+  // through one copy for the whole program (dispatch_units_share_no_symbol checks there is
+  // none), and an AVX-512 or AVX copy would stop these runs with an illegal instruction.
+  REQUIRE(have_qemu());
+  const fs::path fixtures = grove_test::fixtures_dir();
+  for (const auto& [cpu, target] : {std::pair<const char*, const char*>{"Haswell", "avx2"},
+                                    std::pair<const char*, const char*>{"qemu64", "scalar"}}) {
+    for (const char* name : {"missing_nan", "lossguide_deep", "categorical_partition",
+                             "multi_target"}) {
+      const fs::path dir = fixtures / name;
+      INFO(cpu << " " << name);
+      const auto want = grove_test::read_csv_file((dir / "margin.csv").string());
+      for (const std::string isa : {"", "scalar"}) {
+        const run_result r =
+            run(qemu(cpu, isa, dir / "model.json", dir / "X.csv", GROVE_PREDICT_O0_EXE));
+        INFO("--isa " << (isa.empty() ? "auto" : isa) << ": " << r.err);
+        REQUIRE(r.status == 0);
+        const bool avx2 = isa.empty() && std::string(target) == "avx2";
+        CHECK_THAT(r.err, Catch::Contains(std::string("target: ") + (avx2 ? "avx2" : "scalar") +
+                                          "\nkernels: " +
+                                          (avx2 ? "group_walk+root_step sliced_block bitvector"
+                                                : "group_walk") +
+                                          "\n"));
+        std::istringstream out(r.out);
+        const auto got = grove::io::read_csv(out, "grove-predict output");
+        CHECK(got.num_rows == want.num_rows);
+        CHECK(got.num_cols == want.num_cols);
+        CHECK(grove_test::count_bit_mismatches(got.values, want.values) == 0);
+      }
+    }
   }
 }

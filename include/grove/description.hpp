@@ -21,6 +21,8 @@ struct plan_description {
 
 struct description {
   std::string target;
+  /// The kernels the target has (whether the model's plans use them is another matter).
+  std::vector<std::string> kernels;
   int group_depth = 0;
   /// Weighted fraction of group evaluations whose features are all register resident.
   double sharing_rate = 0.0;
@@ -30,7 +32,9 @@ struct description {
 
 /// One line per fact, for logs and `grove-predict --info`.
 inline std::string to_string(const description& d) {
-  std::string s = "target: " + d.target + "\ngroups of " + std::to_string(d.group_depth) +
+  std::string s = "target: " + d.target + "\nkernels:";
+  for (const std::string& k : d.kernels) s += " " + k;
+  s += "\ngroups of " + std::to_string(d.group_depth) +
                   " levels, sharing rate " + std::to_string(d.sharing_rate) + "\n";
   for (const plan_description& p : d.plans) {
     s += "plan " + p.name + ": " + (p.margins ? "margins" : "") +

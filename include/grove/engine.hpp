@@ -5,15 +5,12 @@
 /// and the target allow, and gives each call to the first plan that serves it: margins or leaf
 /// ids with exactly the reference predictor's results, bit for bit.
 ///
-/// Static dispatch (default): the kernels the including translation unit's flags enable are
-/// compiled in (-mavx2, -mavx512f -mavx512vl -mavx512bw -mavx512dq, -march=native), and the best
-/// one the CPU has is used. Runtime dispatch (opt-in): define GROVE_RUNTIME_DISPATCH and link the
-/// per-ISA units that cmake/grove_dispatch.cmake builds (it also defines
-/// GROVE_DISPATCH_AVX2 / GROVE_DISPATCH_AVX512 for the units it built).
+/// Targets and how they are compiled in: kernels/targets.hpp.
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,54 +21,15 @@
 #include "grove/error.hpp"
 #include "grove/ir/forest.hpp"
 #include "grove/ir/reference.hpp"
-#include "grove/kernels/walk.hpp"
+#include "grove/kernels/targets.hpp"
 #include "grove/plans/plan_list.hpp"
 #include "grove/rows.hpp"
 #include "grove/target.hpp"
 
-#if !defined(GROVE_RUNTIME_DISPATCH)
-#if defined(__AVX512F__) && defined(__AVX512VL__) && defined(__AVX512BW__) && defined(__AVX512DQ__)
-#include "grove/kernels/avx512.hpp"
-#define GROVE_ENGINE_AVX512 1
-#endif
-#if defined(__AVX2__)
-#include "grove/kernels/avx2.hpp"
-#define GROVE_ENGINE_AVX2 1
-#endif
-#else
-namespace grove::kernels {
-#if defined(GROVE_DISPATCH_AVX512)
-kernel_set dispatch_avx512() noexcept;  // defined in the AVX-512 unit of grove_dispatch.cmake
-#define GROVE_ENGINE_AVX512 1
-#endif
-#if defined(GROVE_DISPATCH_AVX2)
-kernel_set dispatch_avx2() noexcept;    // defined in the AVX2 unit of grove_dispatch.cmake
-#define GROVE_ENGINE_AVX2 1
-#endif
-}  // namespace grove::kernels
-#endif
-
 namespace grove {
 
 /// True when kernels for `k` are compiled into this program.
-inline bool isa_compiled(isa_kind k) noexcept {
-  switch (k) {
-    case isa_kind::automatic:
-    case isa_kind::scalar:
-      return true;
-#if defined(GROVE_ENGINE_AVX2)
-    case isa_kind::avx2:
-      return true;
-#endif
-#if defined(GROVE_ENGINE_AVX512)
-    case isa_kind::avx512:
-    case isa_kind::avx512_vbmi:
-      return true;
-#endif
-    default:
-      return false;
-  }
-}
+inline bool isa_compiled(isa_kind k) noexcept { return kernels::compiled(k); }
 
 namespace detail {
 
@@ -149,6 +107,7 @@ class engine {
   description describe() const {
     description d;
     d.target = to_string(isa_);
+    d.kernels = kernels::kernel_names(kernel_set_for(isa_));
     d.group_depth = group_depth();
     d.sharing_rate = sharing_rate();
     for (const auto& p : plans_)
@@ -176,8 +135,8 @@ class engine {
         k = isa_from_string(env, "GROVE_ISA");
     }
     if (k == isa_kind::automatic) {
-      for (isa_kind c : {isa_kind::avx512_vbmi, isa_kind::avx512, isa_kind::avx2})
-        if (isa_compiled(c) && cpu_supports(c)) return c;
+      for (auto t = std::rbegin(kernels::targets); t != std::rend(kernels::targets); ++t)
+        if (isa_compiled(t->kind) && cpu_supports(t->kind)) return t->kind;
       return isa_kind::scalar;
     }
     if (!isa_compiled(k))
@@ -190,37 +149,7 @@ class engine {
     return k;
   }
 
-  static kernels::kernel_set kernel_set_for(isa_kind k) noexcept {
-    switch (k) {
-#if defined(GROVE_ENGINE_AVX512)
-      case isa_kind::avx512:
-      case isa_kind::avx512_vbmi: {
-#if defined(GROVE_RUNTIME_DISPATCH)
-        kernels::kernel_set ks = kernels::dispatch_avx512();
-#else
-        kernels::kernel_set ks = kernels::make_kernel_set<xsimd::avx512bw>();
-#endif
-        if (k == isa_kind::avx512) {  // the byte permutes are VBMI's
-          ks.sliced_row_bytes = nullptr;
-          ks.node_mask_row = nullptr;
-          ks.bitvector_quantize = nullptr;
-          ks.bitvector_trees = nullptr;
-        }
-        return ks;
-      }
-#endif
-#if defined(GROVE_ENGINE_AVX2)
-      case isa_kind::avx2:
-#if defined(GROVE_RUNTIME_DISPATCH)
-        return kernels::dispatch_avx2();
-#else
-        return kernels::make_kernel_set<xsimd::avx2>();
-#endif
-#endif
-      default:
-        return kernels::make_kernel_set<kernels::scalar_arch>();
-    }
-  }
+  static kernels::kernel_set kernel_set_for(isa_kind k) noexcept { return kernels::kernels_of(k); }
 
   static bool listed(const std::vector<std::string>& names, const char* name) {
     for (const std::string& n : names)

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include <xsimd/config/xsimd_arch.hpp>
+
 #include "grove/error.hpp"
 
 namespace grove {
@@ -50,25 +52,33 @@ inline isa_kind isa_from_string(const std::string& name, const std::string& wher
               "unknown instruction set '" + name + "' (expected " + names + ")");
 }
 
-/// True when this CPU can run the kernels of `k`.
-inline bool cpu_supports(isa_kind k) noexcept {
+namespace detail {
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+inline bool cpu_has_avx512vl() noexcept { return __builtin_cpu_supports("avx512vl"); }
+inline bool cpu_has_avx512vbmi() noexcept { return __builtin_cpu_supports("avx512vbmi"); }
+#else
+inline bool cpu_has_avx512vl() noexcept { return false; }
+inline bool cpu_has_avx512vbmi() noexcept { return false; }
+#endif
+}  // namespace detail
+
+/// True when this CPU can run the kernels of `k`. xsimd's CPU detection answers for AVX2, FMA
+/// and AVX-512 F, DQ and BW; xsimd 8.1 does not report AVX-512 VL and VBMI, which the compiler's
+/// CPU probe does.
+inline bool cpu_supports(isa_kind k) noexcept {
+  const auto cpu = xsimd::available_architectures();
   switch (k) {
     case isa_kind::automatic:
     case isa_kind::scalar:
       return true;
     case isa_kind::avx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+      return cpu.fma3_avx2 != 0;
     case isa_kind::avx512:
-      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+      return cpu.avx512f != 0 && cpu.avx512dq != 0 && cpu.avx512bw != 0 && detail::cpu_has_avx512vl();
     case isa_kind::avx512_vbmi:
-      return cpu_supports(isa_kind::avx512) && __builtin_cpu_supports("avx512vbmi");
+      return cpu_supports(isa_kind::avx512) && detail::cpu_has_avx512vbmi();
   }
   return false;
-#else
-  return k == isa_kind::scalar || k == isa_kind::automatic;
-#endif
 }
 
 }  // namespace grove

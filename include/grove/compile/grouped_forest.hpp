@@ -66,7 +66,7 @@ struct grouped_forest {
   /// Some lane is a categorical split: the engine then picks the kernels that test category
   /// sets. Such a lane's threshold word holds the first word of its set's code range, and the
   /// side record its words, or where they start in category_words and how many there are
-  /// (kernels::field_category_base, see kernels::category_in_set).
+  /// (kernels::field_category_base, see category_in_set in kernels/generic/walk.hpp).
   bool categorical_lanes = false;
   /// The sets of more than two words, each the words over its own code range
   /// (detail::category_span); splits with the same set share their words.

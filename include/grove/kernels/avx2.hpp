@@ -1,4 +1,6 @@
-#pragma once
+// No include guard: included once inside each target namespace that uses it (see
+// kernels/target_*.hpp).
+//
 /// @file
 /// AVX2 group evaluation: each group gathers its 7 (D = 3) or 15 (D = 4) values from the row's
 /// slot buffer (in L1), then one compare and movemask give the "goes right" mask with NaN sent
@@ -6,18 +8,16 @@
 
 #include <immintrin.h>
 
-#include "grove/kernels/bitvector_avx2.hpp"
-#include "grove/kernels/sliced_avx2.hpp"
 #include "grove/kernels/walk.hpp"
 
 #if !defined(__AVX2__)
 #error "grove/kernels/avx2.hpp needs -mavx2"
 #endif
 
-namespace grove::kernels {
+namespace grove::kernels::GROVE_TARGET_NAMESPACE {
 
 /// All ones in the lanes of `lanes` (all ones or zero per lane) whose (non-missing) value's
-/// category is in the lane's set, zero elsewhere and for NaN: kernels::category_in_set for 8
+/// category is in the lane's set, zero elsewhere and for NaN: category_in_set for 8
 /// lanes. vcvttps2dq truncates toward zero and gives 0x80000000 for NaN, +-inf and values of
 /// 2^31 or more; shifted right unsigned, that and every negative code land beyond any set's
 /// words (a set's last word is below 2^19), as do codes of 2^24 or more. Values in (-1, 0),
@@ -106,7 +106,7 @@ struct avx2_row {
 };
 
 template <int width_v, bool categorical_v>
-struct group_eval<xsimd::avx2, 3, width_v, categorical_v> {
+struct group_eval<arch, 3, width_v, categorical_v> {
   using state = avx2_row<width_v>;
   static state load(const float* x) noexcept { return state::load(x); }
   static bool may_have_nan(const state&, const float*) noexcept { return true; }
@@ -139,14 +139,14 @@ struct group_eval<xsimd::avx2, 3, width_v, categorical_v> {
 };
 
 template <int width_v, bool categorical_v>
-struct group_eval<xsimd::avx2, 4, width_v, categorical_v> {
+struct group_eval<arch, 4, width_v, categorical_v> {
   using state = avx2_row<width_v>;
   static state load(const float* x) noexcept { return state::load(x); }
   static bool may_have_nan(const state&, const float*) noexcept { return true; }
   template <bool nan_v>
   static unsigned mask(const walk_view& v, std::size_t base, const state& row,
                        const float* x) noexcept {
-    using half = group_eval<xsimd::avx2, 3, width_v, categorical_v>;
+    using half = group_eval<arch, 3, width_v, categorical_v>;
     const unsigned lanes = categorical_v ? v.category_lanes[base] : 0u;
     const unsigned pooled = categorical_v ? v.category_pooled[base] : 0u;
     const auto missing_left = static_cast<std::uint32_t>(v.spare[base]);
@@ -162,7 +162,7 @@ struct group_eval<xsimd::avx2, 4, width_v, categorical_v> {
 /// results OR-ed into a per-row code, the exit found by walking the code's bits, the next group
 /// and exit word picked with vpermd (two and a blend for 16 exits).
 template <int depth_v>
-struct root_step<xsimd::avx2, depth_v> {
+struct root_step<arch, depth_v> {
   static constexpr bool available = true;
   static constexpr bool categorical = true;
   static __m256i pick(const std::int32_t* words, __m256i exit) noexcept {
@@ -226,4 +226,4 @@ struct root_step<xsimd::avx2, depth_v> {
   }
 };
 
-}  // namespace grove::kernels
+}  // namespace grove::kernels::GROVE_TARGET_NAMESPACE

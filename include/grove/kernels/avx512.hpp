@@ -1,4 +1,6 @@
-#pragma once
+// No include guard: included once inside each target namespace that uses it (see
+// kernels/target_*.hpp).
+//
 /// @file
 /// AVX-512 group evaluation (needs AVX-512 F, BW, DQ, VL): the first 32, 64 or 128 feature slots
 /// of a row live in 2, 4 or 8 zmm registers and each group picks its values with two-source
@@ -7,9 +9,6 @@
 
 #include <immintrin.h>
 
-#include "grove/kernels/bitvector_avx512.hpp"
-#include "grove/kernels/node_mask_row_avx512.hpp"
-#include "grove/kernels/sliced_avx512.hpp"
 #include "grove/kernels/walk.hpp"
 
 #if !defined(__AVX512F__) || !defined(__AVX512VL__) || !defined(__AVX512BW__) || \
@@ -24,9 +23,9 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
-namespace grove::kernels {
+namespace grove::kernels::GROVE_TARGET_NAMESPACE {
 
-/// The lanes of `lanes` whose (non-missing) value's category is in the lane's set: kernels::
+/// The lanes of `lanes` whose (non-missing) value's category is in the lane's set:
 /// category_in_set for 16 lanes, false for NaN. vcvttps2dq truncates toward zero and gives
 /// 0x80000000 for NaN, +-inf and values of 2^31 or more; shifted right unsigned, that and every
 /// negative code land beyond any set's words (a set's last word is below 2^19), as do codes of
@@ -113,7 +112,7 @@ struct resident_row {
 /// (16 lanes): pick the lanes' values from the resident row (or gather them when the group
 /// uses a slot beyond it), apply categorical sets, compare, send NaN to its default side.
 template <int depth_v, int width_v, bool categorical_v>
-struct group_eval<xsimd::avx512bw, depth_v, width_v, categorical_v> {
+struct group_eval<arch, depth_v, width_v, categorical_v> {
   static constexpr __mmask16 lanes = depth_v == 3 ? 0xFF : 0xFFFF;
   using state = resident_row<width_v>;
   static state load(const float* x) noexcept { return state::load(x); }
@@ -232,7 +231,7 @@ inline __m512i load_exits(const std::int32_t* p) noexcept {
 /// per-row code, the exit found by walking the code's bits in vector lanes, and the next group
 /// and exit word picked with one permute each.
 template <int depth_v>
-struct root_step<xsimd::avx512bw, depth_v> {
+struct root_step<arch, depth_v> {
   static constexpr bool available = true;
   static constexpr bool categorical = true;
   static constexpr int W = 1 << depth_v;
@@ -333,7 +332,7 @@ struct root_step<xsimd::avx512bw, depth_v> {
   }
 };
 
-}  // namespace grove::kernels
+}  // namespace grove::kernels::GROVE_TARGET_NAMESPACE
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop

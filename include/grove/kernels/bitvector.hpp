@@ -1,8 +1,8 @@
 #pragma once
 /// @file
 /// The ISA-independent part of the bitvector kernels (compile/bitvector_forest.hpp): the plain
-/// view they read, their entry-point signature and the trait an architecture specializes when it
-/// has one.
+/// view they read and their entry-point signatures (the kernels: bitvector_avx2.hpp and
+/// bitvector_avx512.hpp).
 ///
 /// A block of 64 rows is quantized to byte columns as in the sliced form (a column per feature
 /// read and per 255 of its thresholds; missing values 0 in the first byte column, 255 in the
@@ -73,13 +73,5 @@ using bitvector_quantize_fn = void (*)(const bitvector_view& v, const float* xt,
 using bitvector_trees_fn = void (*)(const bitvector_view& v, const std::uint8_t* q,
                                     std::size_t blocks, std::size_t t0, std::size_t t1, float* acc,
                                     std::size_t outputs);
-
-/// bitvector_kernel<arch>::quantize and ::trees: the architecture's bitvector kernel, or
-/// nullptr.
-template <class arch_t>
-struct bitvector_kernel {
-  static constexpr bitvector_quantize_fn quantize = nullptr;
-  static constexpr bitvector_trees_fn trees = nullptr;
-};
 
 }  // namespace grove::kernels

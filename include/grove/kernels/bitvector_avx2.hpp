@@ -1,4 +1,6 @@
-#pragma once
+// No include guard: included once inside each target namespace that uses it (see
+// kernels/target_*.hpp).
+//
 /// @file
 /// The AVX2 bitvector kernel (compile/bitvector_forest.hpp, kernels/bitvector.hpp): the AVX-512
 /// one's evaluation on 32-byte halves of the 64 rows. The byte columns are stored with their top
@@ -14,11 +16,6 @@
 #include <cstdint>
 
 #include "grove/kernels/bitvector.hpp"
-#include "grove/kernels/sliced_avx2.hpp"
-
-namespace xsimd {
-struct avx2;
-}  // namespace xsimd
 
 // The blocks' states must stay in registers: every loop over them is unrolled.
 #if defined(__clang__)
@@ -29,7 +26,7 @@ struct avx2;
 #define GROVE_UNROLL_HALVES
 #endif
 
-namespace grove::kernels {
+namespace grove::kernels::GROVE_TARGET_NAMESPACE {
 
 namespace bitvector_avx2 {
 
@@ -204,10 +201,4 @@ inline void trees(const bitvector_view& v, const std::uint8_t* q, std::size_t bl
 
 }  // namespace bitvector_avx2
 
-template <>
-struct bitvector_kernel<xsimd::avx2> {
-  static constexpr bitvector_quantize_fn quantize = &bitvector_avx2::quantize;
-  static constexpr bitvector_trees_fn trees = &bitvector_avx2::trees;
-};
-
-}  // namespace grove::kernels
+}  // namespace grove::kernels::GROVE_TARGET_NAMESPACE

@@ -1,4 +1,6 @@
-#pragma once
+// No include guard: included once inside each target namespace that uses it (see
+// kernels/target_*.hpp).
+//
 /// @file
 /// The AVX-512 bitvector kernel (compile/bitvector_forest.hpp, kernels/bitvector.hpp). A block
 /// of 64 rows is quantized to bytes (the sliced kernel's binary search, two columns at a time);
@@ -15,12 +17,10 @@
 #include <cstdint>
 
 #include "grove/kernels/bitvector.hpp"
-#include "grove/kernels/sliced_avx512.hpp"
-#include "grove/kernels/vbmi_target.hpp"
 
-namespace xsimd {
-struct avx512bw;
-}  // namespace xsimd
+#if !defined(__AVX512VBMI__)
+#error "grove/kernels/bitvector_avx512.hpp needs -mavx512vbmi (the avx512_vbmi target)"
+#endif
 
 // The blocks' states must stay in registers: every loop over them is unrolled.
 #if defined(__clang__)
@@ -36,13 +36,13 @@ struct avx512bw;
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
-namespace grove::kernels {
+namespace grove::kernels::GROVE_TARGET_NAMESPACE {
 
 namespace bitvector_avx512 {
 
 /// The 4 x 4 transpose of the 128-bit lanes of n[0..3]: rows in the order the leaf lookup
 /// produces them (vector m, lane L: rows 16 L + 4 m .. + 3) from natural order, and back.
-GROVE_TARGET_VBMI inline void transpose_lanes(__m512i (&n)[4]) noexcept {
+inline void transpose_lanes(__m512i (&n)[4]) noexcept {
   const __m512i t0 = _mm512_shuffle_i32x4(n[0], n[1], 0x44);
   const __m512i t1 = _mm512_shuffle_i32x4(n[0], n[1], 0xEE);
   const __m512i t2 = _mm512_shuffle_i32x4(n[2], n[3], 0x44);
@@ -53,7 +53,7 @@ GROVE_TARGET_VBMI inline void transpose_lanes(__m512i (&n)[4]) noexcept {
   n[3] = _mm512_shuffle_i32x4(t1, t3, 0xDD);
 }
 
-GROVE_TARGET_VBMI inline void transpose_sums(float* a) noexcept {
+inline void transpose_sums(float* a) noexcept {
   __m512i n[4];
   for (int m = 0; m < 4; ++m) n[m] = _mm512_load_si512(a + 16 * m);
   transpose_lanes(n);
@@ -63,7 +63,7 @@ GROVE_TARGET_VBMI inline void transpose_sums(float* a) noexcept {
 /// The weighted values of the leaves `leaf` of tree t's table, 64 rows, in lookup order
 /// (vector m, lane L: rows 16 L + 4 m .. + 3).
 template <std::size_t table_v>
-GROVE_TARGET_VBMI inline void leaf_values(const std::uint8_t* table, __m512i leaf,
+inline void leaf_values(const std::uint8_t* table, __m512i leaf,
                                           __m512 (&value)[4]) noexcept {
   __m512i byte[4];
   if constexpr (table_v == 64) {
@@ -95,7 +95,7 @@ GROVE_TARGET_VBMI inline void leaf_values(const std::uint8_t* table, __m512i lea
 /// while the slice's entries pass; the slices go from the tree's last to its first, and a row's
 /// exit is the lowest leaf still set in the last slice that has one.
 template <std::size_t table_v, std::size_t blocks_v>
-GROVE_TARGET_VBMI void add_trees(const bitvector_view& v, const std::uint8_t* q,
+void add_trees(const bitvector_view& v, const std::uint8_t* q,
                                  std::size_t q_stride, std::size_t t0, std::size_t t1, float* acc,
                                  std::size_t acc_stride) noexcept {
   const __m512i ones = _mm512_set1_epi8(-1);
@@ -159,7 +159,7 @@ GROVE_TARGET_VBMI void add_trees(const bitvector_view& v, const std::uint8_t* q,
 
 /// bitvector_quantize_fn: two columns at a time where they take as many search levels (each
 /// search level waits for the one before).
-GROVE_TARGET_VBMI inline void quantize(const bitvector_view& v, const float* xt,
+inline void quantize(const bitvector_view& v, const float* xt,
                                        std::uint8_t* q) noexcept {
   constexpr std::size_t R = bitvector_rows;
   const auto C = static_cast<std::size_t>(v.num_columns);
@@ -178,7 +178,7 @@ GROVE_TARGET_VBMI inline void quantize(const bitvector_view& v, const float* xt,
 }
 
 template <std::size_t table_v>
-GROVE_TARGET_VBMI void add_blocks(const bitvector_view& v, const std::uint8_t* q,
+void add_blocks(const bitvector_view& v, const std::uint8_t* q,
                                   std::size_t blocks, std::size_t t0, std::size_t t1, float* acc,
                                   std::size_t outputs) noexcept {
   const std::size_t q_stride = static_cast<std::size_t>(v.num_columns) * 2 * bitvector_rows;
@@ -197,7 +197,7 @@ GROVE_TARGET_VBMI void add_blocks(const bitvector_view& v, const std::uint8_t* q
 }
 
 /// bitvector_trees_fn: the sums go to the order the leaf lookup makes and back.
-GROVE_TARGET_VBMI inline void trees(const bitvector_view& v, const std::uint8_t* q,
+inline void trees(const bitvector_view& v, const std::uint8_t* q,
                                     std::size_t blocks, std::size_t t0, std::size_t t1, float* acc,
                                     std::size_t outputs) noexcept {
   for (std::size_t i = 0; i < blocks * outputs; ++i) transpose_sums(acc + i * bitvector_rows);
@@ -210,13 +210,7 @@ GROVE_TARGET_VBMI inline void trees(const bitvector_view& v, const std::uint8_t*
 
 }  // namespace bitvector_avx512
 
-template <>
-struct bitvector_kernel<xsimd::avx512bw> {
-  static constexpr bitvector_quantize_fn quantize = &bitvector_avx512::quantize;
-  static constexpr bitvector_trees_fn trees = &bitvector_avx512::trees;
-};
-
-}  // namespace grove::kernels
+}  // namespace grove::kernels::GROVE_TARGET_NAMESPACE
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop

@@ -1,8 +1,8 @@
 #pragma once
 /// @file
 /// The ISA-independent part of the one-row node-mask kernel (compile/node_mask_forest.hpp): the
-/// plain view it reads, its entry-point signature and the trait an architecture specializes
-/// when it has one (AVX-512 with VBMI).
+/// plain view it reads and its entry-point signature (the kernel: node_mask_row_avx512.hpp,
+/// AVX-512 with VBMI).
 
 #include <cstddef>
 #include <cstdint>
@@ -44,11 +44,5 @@ struct node_mask_view {
  */
 using node_mask_row_fn = void (*)(const node_mask_view& v, const float* x, std::size_t t0,
                                   std::size_t t1, float* acc);
-
-/// node_mask_kernel<arch>::row: the architecture's one-row node-mask kernel, or nullptr.
-template <class arch_t>
-struct node_mask_kernel {
-  static constexpr node_mask_row_fn row = nullptr;
-};
 
 }  // namespace grove::kernels

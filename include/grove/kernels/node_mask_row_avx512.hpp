@@ -1,4 +1,6 @@
-#pragma once
+// No include guard: included once inside each target namespace that uses it (see
+// kernels/target_*.hpp).
+//
 /// @file
 /// The one-row node-mask kernel (AVX-512 with VBMI; compile/node_mask_forest.hpp), for trees of
 /// at most 64 leaves and any depth (lossguide trees). The row is quantized once to a byte per
@@ -8,11 +10,6 @@
 /// or four instructions per level and no branch. Eight trees walk level by level together, so
 /// their loads are independent and in flight at once; leaves point at themselves, and a block
 /// stops when all eight paths are at leaves.
-///
-/// Measured on the ranking benchmark model (200 trees of 64 leaves, depth up to 14, 136
-/// features; one row, ns per tree, medians, alternating with the group walk in one process):
-/// 14.0-15.6 against the walk's 14.9-15.5 when the machine was quiet, 17.8-21.6 against
-/// 26.1-28.8 in its slow state (docs/design.md). A tree at a time instead of eight: 24 to 28.
 
 #include <immintrin.h>
 
@@ -20,14 +17,13 @@
 #include <cstdint>
 
 #include "grove/kernels/node_mask.hpp"
-#include "grove/kernels/sliced_row_avx512.hpp"
-#include "grove/kernels/vbmi_target.hpp"
+#include "grove/kernels/attributes.hpp"
 
-namespace xsimd {
-struct avx512bw;
-}  // namespace xsimd
+#if !defined(__AVX512VBMI__)
+#error "grove/kernels/node_mask_row_avx512.hpp needs -mavx512vbmi (the avx512_vbmi target)"
+#endif
 
-namespace grove::kernels {
+namespace grove::kernels::GROVE_TARGET_NAMESPACE {
 
 namespace node_mask_detail {
 
@@ -56,7 +52,7 @@ inline bool quantize(const node_mask_view& v, const float* x, __m512i (&q)[4]) n
 /// Tree t's "goes right" bits, split s at bit s. Columns from 128 on (wide_v) are picked from
 /// the second register pair, chosen by bit 7 of the column.
 template <bool wide_v, bool missing_v>
-GROVE_TARGET_VBMI inline std::uint64_t tree_mask(const node_mask_view& v, const __m512i (&q)[4],
+inline std::uint64_t tree_mask(const node_mask_view& v, const __m512i (&q)[4],
                                                  std::size_t t) noexcept {
   const __m512i column = _mm512_load_si512(v.node_column + t * mask_tree_nodes);
   __m512i bins = _mm512_permutex2var_epi8(q[0], column, q[1]);
@@ -73,7 +69,7 @@ GROVE_TARGET_VBMI inline std::uint64_t tree_mask(const node_mask_view& v, const 
 }
 
 template <bool wide_v, bool missing_v>
-GROVE_TARGET_VBMI inline void add_trees(const node_mask_view& v, const __m512i (&q)[4],
+inline void add_trees(const node_mask_view& v, const __m512i (&q)[4],
                                         std::size_t t0, std::size_t t1, float* acc) noexcept {
   constexpr std::size_t B = mask_trees_together;
   float sum = acc[0];
@@ -117,7 +113,7 @@ GROVE_TARGET_VBMI inline void add_trees(const node_mask_view& v, const __m512i (
 }  // namespace node_mask_detail
 
 /// The kernel (node_mask_row_fn).
-GROVE_TARGET_VBMI GROVE_FLATTEN inline void node_mask_row(const node_mask_view& v, const float* x,
+GROVE_FLATTEN inline void node_mask_row(const node_mask_view& v, const float* x,
                                                           std::size_t t0, std::size_t t1,
                                                           float* acc) noexcept {
   using namespace node_mask_detail;
@@ -130,9 +126,4 @@ GROVE_TARGET_VBMI GROVE_FLATTEN inline void node_mask_row(const node_mask_view& 
     missing ? add_trees<false, true>(v, q, t0, t1, acc) : add_trees<false, false>(v, q, t0, t1, acc);
 }
 
-template <>
-struct node_mask_kernel<xsimd::avx512bw> {
-  static constexpr node_mask_row_fn row = &node_mask_row;
-};
-
-}  // namespace grove::kernels
+}  // namespace grove::kernels::GROVE_TARGET_NAMESPACE

@@ -1,4 +1,6 @@
-#pragma once
+// No include guard: included once inside each target namespace that uses it (see
+// kernels/target_*.hpp).
+//
 /// @file
 /// The AVX2 sliced kernel: the same evaluation as kernels/sliced_avx512.hpp with 256-bit
 /// vectors. A node's 64 rows are two 32-byte halves, each compared as max(x, bin) == x (AVX2 has
@@ -13,11 +15,7 @@
 
 #include "grove/kernels/sliced.hpp"
 
-namespace xsimd {
-struct avx2;
-}  // namespace xsimd
-
-namespace grove::kernels {
+namespace grove::kernels::GROVE_TARGET_NAMESPACE {
 
 /// The AVX2 halves of the kernel, for sliced_detail::run_block.
 struct avx2_sliced_ops {
@@ -108,11 +106,4 @@ struct avx2_sliced_ops {
   }
 };
 
-template <>
-struct sliced_kernel<xsimd::avx2> {
-  static constexpr sliced_row_fn row_bytes = nullptr;
-  static constexpr sliced_row_fn row_words = nullptr;
-  static constexpr sliced_fn block = &sliced_detail::run_block<avx2_sliced_ops>;
-};
-
-}  // namespace grove::kernels
+}  // namespace grove::kernels::GROVE_TARGET_NAMESPACE

@@ -1,4 +1,6 @@
-#pragma once
+// No include guard: included once inside each target namespace that uses it (see
+// kernels/target_*.hpp).
+//
 /// @file
 /// The AVX-512 BW sliced kernel (compile/sliced_forest.hpp): a block of 64 rows is first
 /// quantized to byte columns (a binary search over each feature's thresholds, 16 rows per
@@ -7,12 +9,10 @@
 /// level's path bit is picked from its nodes' masks by the path bits above it (multiplexers on
 /// 64-bit integers: three integer ops per node). The path indexes the tree's leaf table
 /// (permutes again) and the leaf is added to the row's sum. No load depends on a previous
-/// load's value and every compare is independent, so many nodes are in flight at once.
-///
-/// Measured on the binary model (depth 6, 200 trees), ns per row x tree: masks of the rows
-/// reaching each node (a masked compare, an and-not and an OR per node) 1.01; the multiplexers
-/// 0.85 (one mask-register op fewer per node). A 64-byte vector of each node's bin stored
-/// instead of the byte broadcast: 1.26 (the vectors do not stay in L2).
+/// load's value and every compare is independent, so many nodes are in flight at once. The
+/// multiplexers take one mask-register op per node fewer than masks of the rows reaching each
+/// node would; a node's bin is broadcast from its byte (64-byte vectors of bins do not stay in
+/// L2).
 
 #include <immintrin.h>
 
@@ -20,11 +20,6 @@
 #include <cstdint>
 
 #include "grove/kernels/sliced.hpp"
-#include "grove/kernels/sliced_row_avx512.hpp"
-
-namespace xsimd {
-struct avx512bw;
-}  // namespace xsimd
 
 // gcc 12 implements some 512-bit intrinsics with an "undefined" operand that
 // -Wmaybe-uninitialized reports once they are inlined here.
@@ -33,7 +28,7 @@ struct avx512bw;
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
-namespace grove::kernels {
+namespace grove::kernels::GROVE_TARGET_NAMESPACE {
 
 /// The AVX-512 halves of the kernel, for sliced_detail::run_block.
 struct avx512bw_sliced_ops {
@@ -186,14 +181,7 @@ struct avx512bw_sliced_ops {
   }
 };
 
-template <>
-struct sliced_kernel<xsimd::avx512bw> {
-  static constexpr sliced_fn block = &sliced_detail::run_block<avx512bw_sliced_ops>;
-  static constexpr sliced_row_fn row_bytes = &sliced_row_bytes;
-  static constexpr sliced_row_fn row_words = &sliced_row_words;
-};
-
-}  // namespace grove::kernels
+}  // namespace grove::kernels::GROVE_TARGET_NAMESPACE
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop

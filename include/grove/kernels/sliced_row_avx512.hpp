@@ -1,4 +1,6 @@
-#pragma once
+// No include guard: included once inside each target namespace that uses it (see
+// kernels/target_*.hpp).
+//
 /// @file
 /// The one-row sliced kernel (AVX-512; compile/sliced_forest.hpp). A single row is quantized
 /// once, two 16-float compares per column, into two registers: with AVX-512 VBMI 2 x 64 bytes
@@ -10,21 +12,14 @@
 /// together; each path indexes its tree's leaf table. No load depends on a node's outcome but
 /// the leaf's, so the trees' work overlaps freely, where a group walk reads each step's next
 /// group only once the step before has found it.
-///
-/// Measured, one row, ns per tree with the row's quantization (10 classes, depth 5 / binary,
-/// depth 6): group walk 6.6 / 5.8; paths walked one tree at a time in integer registers 4.4
-/// (10 classes); paths in vectors, compare words stored and reloaded as one vector 2.9 / 4.9,
-/// moved through registers 2.7 / 3.6; then the quantization by two compares per column
-/// instead of a gathered binary search (per row 350 -> 200 ns / 160 -> 90 ns) 2.45 / 3.1.
 
 #include <immintrin.h>
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
 #include "grove/kernels/sliced.hpp"
-#include "grove/kernels/vbmi_target.hpp"
+#include "grove/kernels/attributes.hpp"
 
 // gcc 12 implements some 512-bit intrinsics with an "undefined" operand that
 // -W(maybe-)uninitialized reports once they are inlined here.
@@ -34,7 +29,7 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
-namespace grove::kernels {
+namespace grove::kernels::GROVE_TARGET_NAMESPACE {
 
 namespace sliced_row_detail {
 
@@ -51,7 +46,8 @@ inline unsigned column_bin(const float* row_bound, const float* row_threshold,
   const float* sorted = row_threshold + column * sliced_probe_floats + 16 * block;
   const unsigned fine = static_cast<unsigned>(__builtin_popcount(
       _mm512_cmp_ps_mask(_mm512_load_ps(sorted), value, _CMP_LE_OQ)));
-  return std::min(16 * block + fine, max_bin);
+  const unsigned bin = 16 * block + fine;
+  return bin < max_bin ? bin : max_bin;
 }
 
 inline unsigned column_bin(const sliced_view& v, std::size_t column, float x) noexcept {
@@ -60,6 +56,7 @@ inline unsigned column_bin(const sliced_view& v, std::size_t column, float x) no
 
 }  // namespace sliced_row_detail
 
+#if defined(__AVX512VBMI__)
 /// Nodes as bytes (AVX-512 VBMI): the row is q[2 c] = bin of column c, missing -> 0, and
 /// q[2 c + 1] the same with missing -> 255 (bytes past the columns 0); node n reads byte
 /// node_byte[n] (2 c + default right) and goes right when it is >= node_bin[n].
@@ -77,12 +74,13 @@ struct byte_nodes {
   }
 
   /// The "goes right" bits of the 64 nodes at node offset n.
-  GROVE_TARGET_VBMI static std::uint64_t compare64(const sliced_view& v, __m512i lo, __m512i hi,
-                                                   std::size_t n) noexcept {
+  static std::uint64_t compare64(const sliced_view& v, __m512i lo, __m512i hi,
+                                 std::size_t n) noexcept {
     const __m512i bytes = _mm512_permutex2var_epi8(lo, _mm512_loadu_si512(v.node_byte + n), hi);
     return _cvtmask64_u64(_mm512_cmpge_epu8_mask(bytes, _mm512_loadu_si512(v.node_bin + n)));
   }
 };
+#endif
 
 /// Nodes as 16-bit words (AVX-512 BW): the row is w[c] = bin of column c, or 0x8000 when
 /// missing. Node n reads word node_word[n] & 63 (its column) and flips its bit 15 when bit 15 of
@@ -146,7 +144,7 @@ struct sliced_row_avx512 {
   /// The "goes right" bits of the 64 x `words` (2, 4 or 8) nodes from node offset n, 64 per
   /// 64-bit lane, the upper lanes zero. The words go to the vector through registers: stored
   /// and loaded as one vector, a load that cannot be forwarded from the stores waits for them
-  /// to leave the core (measured 2x slower).
+  /// to leave the core.
   template <int words>
   static __m512i compare_words(const sliced_view& v, __m512i lo, __m512i hi,
                                std::size_t n) noexcept {
@@ -182,7 +180,7 @@ struct sliced_row_avx512 {
         h = _mm512_ternarylogic_epi32(_mm512_add_epi32(h, h), _mm512_srlv_epi32(bits, h), one,
                                       0xF8);  // a | (b & c)
       _mm512_store_si512(heap, h);
-      const std::size_t count = std::min<std::size_t>(16, t1 - t);
+      const std::size_t count = t1 - t < 16 ? t1 - t : 16;
       for (std::size_t j = 0; j < count; ++j) add_leaf(v, t + j, heap[j] - nodes, sum, acc);
     }
     if (v.single_output) acc[0] = sum;
@@ -201,7 +199,7 @@ struct sliced_row_avx512 {
         h = _mm512_ternarylogic_epi64(_mm512_add_epi64(h, h), _mm512_srlv_epi64(bits, h), one,
                                       0xF8);
       _mm512_store_si512(heap, h);
-      const std::size_t count = std::min<std::size_t>(8, t1 - t);
+      const std::size_t count = t1 - t < 8 ? t1 - t : 8;
       for (std::size_t j = 0; j < count; ++j) add_leaf(v, t + j, heap[j] - 64, sum, acc);
     }
     if (v.single_output) acc[0] = sum;
@@ -211,9 +209,8 @@ struct sliced_row_avx512 {
   /// 128 or 256 nodes are 2 or 4 compare words, and heap index h sits in word h / 64 (levels
   /// 0-5 in word 0, level 6 in word 1, level 7 in word 2 or 3, picked without a branch). No
   /// branch depends on the row, so the core runs several trees' paths at once. Walking 8
-  /// trees together in vectors instead, as add_trees8 does, measured the same (one row of the
-  /// 300-tree depth-8 model: 8.1 to 8.6 ns per tree either way, when the group walk took 9.3
-  /// to 9.8): the time goes to reading a tree's 8 lines of node bytes and bins.
+  /// trees together in vectors instead, as add_trees8 does, gains nothing: the time goes to
+  /// reading a tree's 8 lines of node bytes and bins.
   template <int depth_v>
   static void add_trees_deep(const sliced_view& v, __m512i lo, __m512i hi, std::size_t t0,
                              std::size_t t1, float* acc) noexcept {
@@ -246,7 +243,7 @@ struct sliced_row_avx512 {
     float sum = acc[0];
     for (std::size_t t = t0; t < t1; t += per) {
       const std::uint64_t right = nodes_t::compare64(v, lo, hi, t * nodes);
-      const std::size_t count = std::min(per, t1 - t);
+      const std::size_t count = t1 - t < per ? t1 - t : per;
       for (std::size_t j = 0; j < count; ++j) {
         // Node h's bit is bit h of the tree's 2^depth_v; children of h: 2 h (left), 2 h + 1.
         const std::uint64_t bits = right >> (j * nodes);
@@ -275,20 +272,21 @@ struct sliced_row_avx512 {
   }
 };
 
+#if defined(__AVX512VBMI__)
 /// The byte form, built for VBMI: flatten inlines the whole kernel here, so the byte compares
 /// are inlined too (a function built for fewer features cannot inline them).
-GROVE_TARGET_VBMI GROVE_FLATTEN inline void sliced_row_bytes(const sliced_view& v,
-                                                             const float* x, std::size_t t0,
-                                                             std::size_t t1, float* acc) noexcept {
+GROVE_FLATTEN inline void sliced_row_bytes(const sliced_view& v, const float* x, std::size_t t0,
+                                           std::size_t t1, float* acc) noexcept {
   sliced_row_avx512<byte_nodes>::run(v, x, t0, t1, acc);
 }
+#endif
 
 GROVE_FLATTEN inline void sliced_row_words(const sliced_view& v, const float* x,
                                            std::size_t t0, std::size_t t1, float* acc) noexcept {
   sliced_row_avx512<word_nodes>::run(v, x, t0, t1, acc);
 }
 
-}  // namespace grove::kernels
+}  // namespace grove::kernels::GROVE_TARGET_NAMESPACE
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop

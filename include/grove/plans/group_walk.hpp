@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <xsimd/xsimd.hpp>
+
 #include "grove/compile/grouped_forest.hpp"
 #include "grove/detail/thread_pool.hpp"
 #include "grove/detail/workspace_pool.hpp"
@@ -314,10 +316,21 @@ class group_walk : public plan {
     return v;
   }
 
-  /// a[r] += the float whose bits are words[r]: independent per row, so it vectorises (16 rows
-  /// per zmm) while every row keeps adding its trees in tree order.
+  /// a[r] += the float whose bits are words[r]: independent per row, so xsimd batches of the
+  /// portable code's width take several rows per add while every row keeps adding its trees in
+  /// tree order.
   static void add_value_words(float* a, const std::int32_t* words, std::size_t n) noexcept {
-    for (std::size_t r = 0; r < n; ++r) a[r] += word_value(words[r]);
+    std::size_t r = 0;
+#if !defined(XSIMD_NO_SUPPORTED_ARCHITECTURE)
+    using floats = xsimd::batch<float>;
+    using ints = xsimd::batch<std::int32_t>;
+    for (; r + floats::size <= n; r += floats::size) {
+      const floats sum = floats::load_unaligned(a + r) +
+                         xsimd::bitwise_cast<floats>(ints::load_unaligned(words + r));
+      sum.store_unaligned(a + r);
+    }
+#endif
+    for (; r < n; ++r) a[r] += word_value(words[r]);
   }
 
   compile::grouped_forest g_;
