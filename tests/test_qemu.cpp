@@ -2,17 +2,20 @@
 // user-mode emulation of a Haswell (AVX2, no AVX-512) and of a plain x86-64 (no AVX). It must
 // choose AVX2 / scalar, run without an illegal instruction, and its scalar kernels must give
 // XGBoost's margins bit for bit there, with the automatically chosen kernels (AVX2 on the
-// Haswell) and with the scalar ones forced. Asking for an instruction set the CPU lacks is an
-// error.
+// Haswell) and with the scalar ones forced, and so must every plan the emulated CPU runs, forced
+// by name. Asking for an instruction set the CPU lacks is an error.
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <unistd.h>
 
@@ -138,6 +141,54 @@ TEST_CASE("qemu: the unoptimised runtime-dispatch program runs on a Haswell and 
         CHECK(got.num_cols == want.num_cols);
         CHECK(grove_test::count_bit_mismatches(got.values, want.values) == 0);
       }
+    }
+  }
+}
+
+TEST_CASE("qemu: every plan the emulated CPU runs, forced by name, equals XGBoost", "[qemu]") {
+  // The plans a target runs are listed by --info ("plan NAME: ..."); forcing one keeps it and the
+  // group walk. few_row_walk serves calls of at most 15 rows, so it gets the first rows only.
+  REQUIRE(have_qemu());
+  const fs::path fixtures = grove_test::fixtures_dir();
+  constexpr std::size_t few_rows = 10;
+  struct cpu_plans {
+    const char* cpu;
+    std::vector<std::string> plans;
+  };
+  for (const cpu_plans& c :
+       {cpu_plans{"Haswell", {"sliced_block", "bitvector_block", "few_row_walk", "group_walk"}},
+        cpu_plans{"qemu64", {"few_row_walk", "group_walk"}}}) {
+    for (const std::string& plan : c.plans) {
+      std::size_t verified = 0;
+      for (const char* name : {"missing_nan", "obj_multi_softprob", "lossguide_deep",
+                               "categorical_partition", "multi_target"}) {
+        const fs::path dir = fixtures / name;
+        INFO(c.cpu << " --plan " << plan << " " << name);
+        const auto want = grove_test::read_csv_file((dir / "margin.csv").string());
+        const bool few = plan == "few_row_walk";
+        const std::string rows =
+            few ? "head -n " + std::to_string(few_rows) + " " + (dir / "X.csv").string() + " | "
+                : "";
+        const run_result r = run(rows + "env -u GROVE_ISA qemu-x86_64 -cpu " + c.cpu + " " +
+                                 GROVE_PREDICT_EXE + " --plan " + plan +
+                                 " --info --output margin " + (dir / "model.json").string() +
+                                 " " + (few ? std::string("-") : (dir / "X.csv").string()));
+        INFO(r.err);
+        REQUIRE(r.status == 0);
+        // A plan that does not take this model (a categorical split, vector leaves) is not built.
+        if (r.err.find("plan " + plan + ":") == std::string::npos) continue;
+        std::istringstream out(r.out);
+        const auto got = grove::io::read_csv(out, "grove-predict output");
+        const std::size_t n = few ? std::min(few_rows, want.num_rows) : want.num_rows;
+        REQUIRE(got.num_rows == n);
+        REQUIRE(got.num_cols == want.num_cols);
+        const auto end = want.values.begin() + static_cast<std::ptrdiff_t>(n * want.num_cols);
+        const std::vector<float> expected(want.values.begin(), end);
+        CHECK(grove_test::count_bit_mismatches(got.values, expected) == 0);
+        ++verified;
+      }
+      INFO(c.cpu << " --plan " << plan);
+      CHECK(verified > 0);
     }
   }
 }
