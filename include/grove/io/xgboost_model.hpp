@@ -88,6 +88,17 @@ inline ir::tree read_tree(const json_cursor& c, const model_shape& shape, const 
   const std::vector<float> conditions = sized(c["split_conditions"]).as_float_array();
   t.default_left = sized(c["default_left"]).as_int_array<std::uint8_t>(0, 1);
   if (c.has("split_type")) t.categorical = sized(c["split_type"]).as_int_array<std::uint8_t>(0, 1);
+  // grove does not need the parent links, but XGBoost follows them when it loads the same file:
+  // a link out of the tree is refused (the root's is 2^31 - 1, "none").
+  if (c.has("parents")) {
+    const json_cursor parents = c["parents"];
+    const auto parent = sized(parents).as_int_array<std::int64_t>(-1, INT32_MAX);
+    for (std::size_t node = 0; node < n; ++node)
+      if (parent[node] >= num_nodes && parent[node] != INT32_MAX)
+        parents.at(node).fail("parent " + std::to_string(parent[node]) +
+                                  " is not a node of the tree (" + std::to_string(n) + " nodes)",
+                              error_code::invalid_model);
+  }
   if (c.has("sum_hessian") && c["sum_hessian"].size() == n)
     t.cover = c["sum_hessian"].as_float_array();
 
