@@ -56,10 +56,11 @@ run_result run(const std::string& command) {
 bool have_qemu() { return std::system("command -v qemu-x86_64 > /dev/null 2>&1") == 0; }
 
 std::string qemu(const std::string& cpu, const std::string& isa, const fs::path& model,
-                 const fs::path& rows, const char* program = GROVE_PREDICT_EXE) {
+                 const fs::path& rows, const char* program = GROVE_PREDICT_EXE,
+                 const std::string& options = "") {
   return "env -u GROVE_ISA qemu-x86_64 -cpu " + cpu + " " + program +
-         (isa.empty() ? "" : " --isa " + isa) + " --info --output margin " + model.string() +
-         " " + rows.string();
+         (isa.empty() ? "" : " --isa " + isa) + options + " --info --output margin " +
+         model.string() + " " + rows.string();
 }
 
 }  // namespace
@@ -169,10 +170,9 @@ TEST_CASE("qemu: every plan the emulated CPU runs, forced by name, equals XGBoos
         const std::string rows =
             few ? "head -n " + std::to_string(few_rows) + " " + (dir / "X.csv").string() + " | "
                 : "";
-        const run_result r = run(rows + "env -u GROVE_ISA qemu-x86_64 -cpu " + c.cpu + " " +
-                                 GROVE_PREDICT_EXE + " --plan " + plan +
-                                 " --info --output margin " + (dir / "model.json").string() +
-                                 " " + (few ? std::string("-") : (dir / "X.csv").string()));
+        const run_result r = run(rows + qemu(c.cpu, "", dir / "model.json",
+                                             few ? fs::path("-") : dir / "X.csv",
+                                             GROVE_PREDICT_EXE, " --plan " + plan));
         INFO(r.err);
         REQUIRE(r.status == 0);
         // A plan that does not take this model (a categorical split, vector leaves) is not built.
