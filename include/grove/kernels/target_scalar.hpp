@@ -2,13 +2,16 @@
 /// @file
 /// The scalar target: the group walk one lane at a time, in plain C++ compiled with the
 /// program's own flags (it is the portable code's, and runs on every CPU). Its tag is xsimd's
-/// generic architecture.
+/// generic architecture. Runtime dispatch compiles this header in one unit of its own
+/// (cmake/grove_dispatch.cmake), which defines GROVE_TARGET_UNIT; static dispatch includes it in
+/// every unit that includes grove.
 
 #include <cstddef>
 #include <cstdint>
 
 #include <xsimd/config/xsimd_arch.hpp>
 
+#include "grove/kernels/attributes.hpp"
 #include "grove/kernels/walk.hpp"
 
 #define GROVE_TARGET_NAMESPACE scalar
@@ -49,7 +52,7 @@ struct group_eval<arch, depth_v, width_v, categorical_v> {
 };
 
 /// The scalar kernels: the group walk.
-inline void provide(kernel_set& ks) noexcept { fill_walks<arch>(ks); }
+GROVE_TARGET_ENTRY void provide(kernel_set& ks) noexcept { fill_walks<arch>(ks); }
 
 }  // namespace grove::kernels::scalar
 

@@ -13,16 +13,17 @@
 /// compiled in (-mavx2 -mfma; -mavx512f -mavx512vl -mavx512bw -mavx512dq; and -mavx512vbmi, or
 /// -march=native). Runtime dispatch (opt-in): GROVE_RUNTIME_DISPATCH and GROVE_DISPATCH_<TARGET>
 /// are defined by cmake/grove_dispatch.cmake, which compiles each target's header in a unit of
-/// its own with the target's flags; only the scalar target is compiled with the program's flags.
+/// its own with the target's flags, and the scalar target's header in one more unit with the
+/// program's flags (so that the program's other units do not each compile the scalar kernels).
 
 #include <string>
 #include <vector>
 
-#include "grove/kernels/target_scalar.hpp"
 #include "grove/kernels/walk.hpp"
 #include "grove/target.hpp"
 
 #if !defined(GROVE_RUNTIME_DISPATCH)
+#include "grove/kernels/target_scalar.hpp"
 #if defined(__AVX2__)
 #include "grove/kernels/target_avx2.hpp"
 #define GROVE_ENGINE_AVX2 1
@@ -39,6 +40,7 @@
 // Defined in the targets' units (cmake/grove_dispatch.cmake).
 #define GROVE_TARGET_PROVIDE(target) \
   namespace grove::kernels::target { void provide(kernel_set& ks) noexcept; }
+GROVE_TARGET_PROVIDE(scalar)
 #if defined(GROVE_DISPATCH_AVX2)
 GROVE_TARGET_PROVIDE(avx2)
 #define GROVE_ENGINE_AVX2 1
