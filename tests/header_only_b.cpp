@@ -4,6 +4,7 @@
 // every target this build has and this CPU runs, comparing margins and leaves with XGBoost's
 // bit for bit, all rows in one call and one row per call.
 //   header_only MODEL.json X.csv margin.csv leaf.csv
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -14,11 +15,27 @@
 #include <grove/io/rows_text.hpp>
 
 std::size_t features_of(const grove::model& m);
-std::vector<float> predict_with(const grove::model& m, grove::isa_kind target,
-                                const grove::io::dense_rows& x, grove::output kind,
-                                std::size_t rows_per_call, std::string& chosen);
 
 namespace {
+
+std::vector<float> predict_with(const grove::model& m, grove::isa_kind target,
+                                const grove::io::dense_rows& x, grove::output kind,
+                                std::size_t rows_per_call, std::string& chosen) {
+  grove::engine_options options;
+  options.isa = target;
+  const grove::predictor p(m, options);
+  chosen = p.describe().target;
+  grove::predict_options o;
+  o.kind = kind;
+  const std::size_t width = p.output_width(o);
+  std::vector<float> out(x.num_rows * width);
+  for (std::size_t r = 0; r < x.num_rows; r += rows_per_call) {
+    const std::size_t n = std::min(rows_per_call, x.num_rows - r);
+    p.predict(grove::rows(x.values.data() + r * x.num_cols, n, x.num_cols), out.data() + r * width,
+              n * width, o);
+  }
+  return out;
+}
 
 grove::io::dense_rows read(const char* path) {
   std::ifstream in(path);
