@@ -16,6 +16,7 @@
 /// its own with the target's flags, and the scalar target's header in one more unit with the
 /// program's flags (so that the program's other units do not each compile the scalar kernels).
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -92,6 +93,16 @@ inline constexpr target_descriptor targets[] = {
     {isa_kind::avx512_vbmi, "avx512f avx512vl avx512bw avx512dq avx512vbmi", isa_kind::avx512,
      GROVE_PROVIDE_AVX512_VBMI},
 };
+
+/// The descriptors follow the public ladder (grove::target_ladder), rung for rung.
+constexpr bool follows_target_ladder() noexcept {
+  constexpr std::size_t rungs = sizeof(target_ladder) / sizeof(target_ladder[0]);
+  if (sizeof(targets) / sizeof(targets[0]) != rungs) return false;
+  for (std::size_t i = 0; i < rungs; ++i)
+    if (targets[i].kind != target_ladder[i]) return false;
+  return true;
+}
+static_assert(follows_target_ladder(), "kernels::targets must list grove::target_ladder's rungs");
 
 /// The descriptor of `k` (automatic: scalar's).
 inline const target_descriptor& descriptor(isa_kind k) noexcept {
