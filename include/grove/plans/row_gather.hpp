@@ -10,8 +10,8 @@
 ///
 /// Row sources (detail::row_source). Dense float32 rows are gathered feature by feature; dense
 /// float64 rows the same way, each value rounded to float32 first (as XGBoost does when it reads
-/// them). Sparse CSR rows set every slot to missing (the constant slots to 0), then scatter the
-/// row's entries through the form's feature -> slot map (slot_table, built with the form), so
+/// them). Sparse CSR rows set every slot to missing (the constant slots to 0; a block's rows at
+/// once), then scatter the row's entries through the form's feature -> slot map (slot_table, built with the form), so
 /// that absent entries are missing and entries the model does not read cost one lookup: a row
 /// costs its entries plus the form's slots, whatever the width of the feature space.
 
@@ -86,13 +86,39 @@ inline void gather_dense_row(const value_t* row, const slot_map& map, float miss
   }
 }
 
-/// Row r of a CSR view: every slot missing (constant slots 0), then the row's entries.
-template <class ptr_t, class index_t, class value_t>
-inline void scatter_sparse_row(const ptr_t* ptr, const index_t* index, const value_t* values,
-                               std::size_t r, const slot_map& map, float missing, float* dst,
-                               std::size_t step) noexcept {
+/// Every slot of n rows missing (the constant slots 0), row i's slots from dst + i * row_step,
+/// slot_step apart: what a sparse row holds before its entries are scattered. Each of the two
+/// layouts the forms use (a block's rows side by side, slot_step apart; one row's slots side by
+/// side) is written with unit-stride stores.
+inline void blank_rows(const slot_map& map, std::size_t n, float* dst, std::size_t row_step,
+                       std::size_t slot_step) noexcept {
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  for (std::size_t s = 0; s < map.size; ++s) dst[s * step] = map.feature[s] < 0 ? 0.0f : nan;
+  if (row_step == 1) {
+    for (std::size_t s = 0; s < map.size; ++s) {
+      const float blank = map.feature[s] < 0 ? 0.0f : nan;
+      float* slot = dst + s * slot_step;
+      for (std::size_t i = 0; i < n; ++i) slot[i] = blank;
+    }
+    return;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    float* row = dst + i * row_step;
+    if (slot_step == 1) {
+      for (std::size_t s = 0; s < map.size; ++s) row[s] = map.feature[s] < 0 ? 0.0f : nan;
+    } else {
+      for (std::size_t s = 0; s < map.size; ++s)
+        row[s * slot_step] = map.feature[s] < 0 ? 0.0f : nan;
+    }
+  }
+}
+
+/// The entries of row r of a CSR view into its blanked slots (blank_rows): an entry the form
+/// does not read costs one lookup.
+template <class ptr_t, class index_t, class value_t>
+inline void scatter_sparse_entries(const ptr_t* ptr, const index_t* index, const value_t* values,
+                                   std::size_t r, const slot_map& map, float missing, float* dst,
+                                   std::size_t step) noexcept {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
   const ptr_t end = ptr[r + 1];
   for (ptr_t e = ptr[r]; e < end; ++e) {
     const auto f = static_cast<std::size_t>(index[e]);
@@ -124,10 +150,11 @@ inline void gather_rows(const grove::detail::row_source& x, std::size_t r0, std:
         gather_dense_row(x.double_row_data(r0 + i), map, missing, dst + i * row_step, slot_step);
       return;
     case kind::csr:
+      blank_rows(map, n, dst, row_step, slot_step);
       x.visit_csr([&](const auto* ptr, const auto* index, const auto* values) {
         for (std::size_t i = 0; i < n; ++i)
-          scatter_sparse_row(ptr, index, values, r0 + i, map, missing, dst + i * row_step,
-                             slot_step);
+          scatter_sparse_entries(ptr, index, values, r0 + i, map, missing, dst + i * row_step,
+                                 slot_step);
       });
       return;
   }
