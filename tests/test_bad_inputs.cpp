@@ -32,6 +32,10 @@
 #include "support/fixture.hpp"
 #include "support/model_json.hpp"
 
+// The suite is compiled a few files per unit (tests/CMakeLists.txt): each file keeps its
+// helpers in a namespace of its own.
+namespace grove_test::bad_inputs_cases {
+
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 using grove::error_code;
@@ -1049,3 +1053,5 @@ TEST_CASE("grove-predict: LIBSVM rows go through the sparse path and equal XGBoo
   CHECK(twice.status != 0);
   CHECK_THAT(twice.err, Catch::Contains(libsvm.string() + ":2: column 1 appears twice"));
 }
+
+}  // namespace grove_test::bad_inputs_cases

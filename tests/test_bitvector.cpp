@@ -20,6 +20,10 @@
 #include "grove/ir/builder.hpp"
 #include "grove/ir/reference.hpp"
 
+// The suite is compiled a few files per unit (tests/CMakeLists.txt): each file keeps its
+// helpers in a namespace of its own.
+namespace grove_test::bitvector_cases {
+
 namespace {
 
 using grove::compile::bitvector_forest;
@@ -339,3 +343,5 @@ TEST_CASE("bitvector: the block plan forced by name, up to 256 leaves", "[bitvec
   options.tuning.bitvector_max_leaves = 32;
   CHECK_FALSE(grove::detail::engine(f, options).has_plan(grove::plans::bitvector_block::plan_name));
 }
+
+}  // namespace grove_test::bitvector_cases

@@ -34,6 +34,10 @@
 #include "support/random_models.hpp"
 #include "support/xgboost_oracle.hpp"
 
+// The suite is compiled a few files per unit (tests/CMakeLists.txt): each file keeps its
+// helpers in a namespace of its own.
+namespace grove_test::contribs_cases {
+
 namespace fs = std::filesystem;
 using namespace grove_test;
 
@@ -530,3 +534,5 @@ TEST_CASE("grove-predict --output contribs prints XGBoost's contributions", "[co
   CHECK_THAT(r.err, Catch::Contains("cover"));
   CHECK(r.out.empty());
 }
+
+}  // namespace grove_test::contribs_cases

@@ -20,6 +20,10 @@
 #include "support/random_models.hpp"
 #include "support/xgboost_oracle.hpp"
 
+// The suite is compiled a few files per unit (tests/CMakeLists.txt): each file keeps its
+// helpers in a namespace of its own.
+namespace grove_test::differential_cases {
+
 using namespace grove_test;
 
 namespace {
@@ -175,3 +179,5 @@ TEST_CASE("random models: grove equals the XGBoost C library", "[differential]")
   CHECK(parallel >= 10);
   CHECK(lossguide >= 20);
 }
+
+}  // namespace grove_test::differential_cases

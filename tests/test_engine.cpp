@@ -31,6 +31,10 @@
 #include "support/model_json.hpp"
 #include "support/xgboost_oracle.hpp"
 
+// The suite is compiled a few files per unit (tests/CMakeLists.txt): each file keeps its
+// helpers in a namespace of its own.
+namespace grove_test::engine_cases {
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -1134,3 +1138,5 @@ TEST_CASE("engine: category codes up to 2^24 and sparse sets equal XGBoost", "[e
   require_compared(before, {grove::plans::group_walk::plan_name, grove::plans::few_row_walk::plan_name},
                    "codes up to 2^24");
 }
+
+}  // namespace grove_test::engine_cases

@@ -14,6 +14,10 @@
 
 #include "support/fixture.hpp"
 
+// The suite is compiled a few files per unit (tests/CMakeLists.txt): each file keeps its
+// helpers in a namespace of its own.
+namespace grove_test::fixtures_cases {
+
 namespace fs = std::filesystem;
 using grove_test::count_bit_mismatches;
 using grove_test::count_ulp_mismatches;
@@ -163,3 +167,5 @@ TEST_CASE("value comparison: within one float, infinities and NaN exact", "[fixt
   CHECK(mismatches(1.0f, nan) == 1);
   CHECK(count_ulp_mismatches({1.0f, 2.0f}, {1.0f}, grove_test::value_ulps) == 1);
 }
+
+}  // namespace grove_test::fixtures_cases

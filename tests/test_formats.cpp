@@ -25,6 +25,10 @@
 #include "support/model_json.hpp"
 #include "support/xgboost_oracle.hpp"
 
+// The suite is compiled a few files per unit (tests/CMakeLists.txt): each file keeps its
+// helpers in a namespace of its own.
+namespace grove_test::formats_cases {
+
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 using grove_test::count_bit_mismatches;
@@ -681,3 +685,5 @@ TEST_CASE("dump_model JSON: what the caller must supply", "[formats][dump]") {
   CHECK_THAT(e.what(), Catch::Contains("f<index>"));
   CHECK_THAT(e.what(), Catch::Contains("/split"));
 }
+
+}  // namespace grove_test::formats_cases

@@ -12,6 +12,10 @@
 
 #include "fuzz/entry.hpp"
 
+// The suite is compiled a few files per unit (tests/CMakeLists.txt): each file keeps its
+// helpers in a namespace of its own.
+namespace grove_test::fuzz_regressions_cases {
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -79,3 +83,5 @@ TEST_CASE("fuzz: the seed corpus goes through every entry", "[fuzz]") {
   // Every saved model went through the XGBoost comparison (twice: the run above, then predict).
   CHECK(grove_fuzz::detail::xgboost_comparisons() - compared_before == 2 * saved_models);
 }
+
+}  // namespace grove_test::fuzz_regressions_cases

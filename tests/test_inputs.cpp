@@ -19,6 +19,10 @@
 #include "support/fixture.hpp"
 #include "support/xgboost_oracle.hpp"
 
+// The suite is compiled a few files per unit (tests/CMakeLists.txt): each file keeps its
+// helpers in a namespace of its own.
+namespace grove_test::inputs_cases {
+
 namespace fs = std::filesystem;
 using grove_test::count_bit_mismatches;
 using grove_test::count_ulp_mismatches;
@@ -289,3 +293,5 @@ TEST_CASE("inputs: extra columns are ignored and a row stride may exceed the col
   }
   CHECK(compared >= 180);
 }
+
+}  // namespace grove_test::inputs_cases

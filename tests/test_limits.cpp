@@ -28,6 +28,10 @@
 #include "support/fixture.hpp"
 #include "support/xgboost_oracle.hpp"
 
+// The suite is compiled a few files per unit (tests/CMakeLists.txt): each file keeps its
+// helpers in a namespace of its own.
+namespace grove_test::limits_cases {
+
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define GROVE_TEST_SANITIZED 1
 #elif defined(__has_feature)
@@ -365,3 +369,5 @@ TEST_CASE("limits: a chain 1,000 splits deep loads and predicts as XGBoost does"
           got_leaf.end());
   }
 }
+
+}  // namespace grove_test::limits_cases

@@ -21,6 +21,10 @@
 
 #include "support/fixture.hpp"
 
+// The suite is compiled a few files per unit (tests/CMakeLists.txt): each file keeps its
+// helpers in a namespace of its own.
+namespace grove_test::qemu_cases {
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -192,3 +196,5 @@ TEST_CASE("qemu: every plan the emulated CPU runs, forced by name, equals XGBoos
     }
   }
 }
+
+}  // namespace grove_test::qemu_cases

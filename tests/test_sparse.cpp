@@ -24,6 +24,10 @@
 #include "support/random_models.hpp"
 #include "support/xgboost_oracle.hpp"
 
+// The suite is compiled a few files per unit (tests/CMakeLists.txt): each file keeps its
+// helpers in a namespace of its own.
+namespace grove_test::sparse_cases {
+
 using namespace grove_test;
 
 namespace {
@@ -553,3 +557,5 @@ TEST_CASE("sparse: float64 values are rounded to float32 first, as XGBoost does"
   CHECK(count_bit_mismatches(p.predict(x, o),
                              p.predict(grove::rows(X32.data(), rows, c.cols), o)) == 0);
 }
+
+}  // namespace grove_test::sparse_cases

@@ -9,7 +9,7 @@
 # tests/fuzz/entry.hpp). Seed corpora are copied at run time from tests/fixtures/*/ (model.json,
 # model.ubj, dump.json) plus the saved regressions, into a temporary directory.
 # A crash / timeout / OOM input is copied to tests/fuzz/regressions/<target>/ (commit it: the
-# Catch2 test test_fuzz_regressions replays it) and the script exits non-zero.
+# Catch2 cases of tests/test_fuzz_regressions.cpp replay it) and the script exits non-zero.
 # Environment: GROVE_FUZZ_BUILD (build dir, default build-fuzz), GROVE_FUZZ_JOBS (targets run at
 # once and build jobs, default: the core count).
 set -euo pipefail
@@ -106,5 +106,5 @@ for t in "${targets[@]}"; do
   fi
   printf '%-14s %12s %8s %8s  %s\n' "$t" "${execs:-?}" "$secs" "${cov:-?}" "$result"
 done
-[ "$failed" -eq 0 ] || echo "fuzz: findings saved under tests/fuzz/regressions/; replay: test_fuzz_regressions" >&2
+[ "$failed" -eq 0 ] || echo "fuzz: findings saved under tests/fuzz/regressions/; replay: the suite's cases of tests/test_fuzz_regressions.cpp" >&2
 exit "$failed"
