@@ -11,9 +11,9 @@
 # other units or with portable code (tests/CMakeLists.txt checks this on an unoptimised build).
 # The scalar kernels get a unit too so that the program's other units, which include grove for
 # everything else, do not each compile them again. GROVE_RUNTIME_DISPATCH and
-# GROVE_DISPATCH_<TARGET> (targets above scalar) are defined for the users. The engine picks the best target the CPU
-# has at construction; GROVE_ISA or engine_options::isa force one. The rest of the program keeps
-# its own (portable) flags.
+# GROVE_DISPATCH_<TARGET> (targets above scalar) are defined for the users. The engine picks the
+# best target the CPU has at construction; GROVE_ISA or engine_options::isa force one. The rest
+# of the program keeps its own (portable) flags.
 
 function(_grove_dispatch_units out_units out_definitions dir)
   set(units)
@@ -28,7 +28,6 @@ function(_grove_dispatch_units out_units out_definitions dir)
   set(flags_avx2 -mavx2 -mfma)
   set(flags_avx512 -mavx512f -mavx512vl -mavx512bw -mavx512dq -mavx2 -mfma)
   set(flags_avx512_vbmi ${flags_avx512} -mavx512vbmi)
-  set(flags_scalar)
   foreach(isa scalar avx2 avx512 avx512_vbmi)
     set(unit ${dir}/grove_kernels_${isa}.cpp)
     file(WRITE ${unit}.in

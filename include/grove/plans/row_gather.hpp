@@ -11,9 +11,10 @@
 /// Row sources (detail::row_source). Dense float32 rows are gathered feature by feature; dense
 /// float64 rows the same way, each value rounded to float32 first (as XGBoost does when it reads
 /// them). Sparse CSR rows set every slot to missing (the constant slots to 0; a block's rows at
-/// once), then scatter the row's entries through the form's feature -> slot map (slot_table, built with the form), so
-/// that absent entries are missing and entries the model does not read cost one lookup: a row
-/// costs its entries plus the form's slots, whatever the width of the feature space.
+/// once), then scatter the row's entries through the form's feature -> slot map (slot_table,
+/// built with the form), so that absent entries are missing and entries the model does not read
+/// cost one lookup: a row costs its entries plus the form's slots, whatever the width of the
+/// feature space.
 
 #include <cstddef>
 #include <cstdint>
